@@ -1,0 +1,32 @@
+/* dns.h: asynchronous SRV and address lookups on c-ares, driven by the engine's libevent loop. */
+#ifndef FEDSCAN_DNS_H
+#define FEDSCAN_DNS_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+struct event_base;
+struct fs_dns;
+
+#define FS_DNS_NAME 256
+
+struct fs_srv_rec {
+	char target[FS_DNS_NAME];
+	unsigned short port, priority, weight;
+};
+
+/* status: 0 answered (n may be 0 for NODATA), 1 no such name, -1 other failure (err says what). */
+typedef void (*fs_dns_srv_cb)(void *ud, int status, const char *err, const struct fs_srv_rec *recs, unsigned n);
+typedef void (*fs_dns_addr_cb)(void *ud, int status, const char *err, const struct sockaddr_storage *addrs, unsigned n);
+
+/* A resolver on base; resolver is "ADDR[:PORT]" or NULL for the system's. Returns 0, or -1 with err filled. */
+int fs_dns_new(struct event_base *base, const char *resolver, long timeout_ms, struct fs_dns **out, char *err,
+    size_t errlen);
+/* Free a resolver; pending callbacks fire with a failure first. NULL is allowed. */
+void fs_dns_free(struct fs_dns *d);
+/* Look up SRV records for name (e.g. "_xmpp-server._tcp.example.org"); cb fires exactly once. */
+void fs_dns_srv(struct fs_dns *d, const char *name, fs_dns_srv_cb cb, void *ud);
+/* Look up A and AAAA records (or parse a literal) for host; cb fires exactly once. */
+void fs_dns_addr(struct fs_dns *d, const char *host, fs_dns_addr_cb cb, void *ud);
+
+#endif

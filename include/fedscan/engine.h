@@ -1,0 +1,46 @@
+/* engine.h: the event loop that resolves partner domains, runs every probe on every endpoint and hands back evidence. */
+#ifndef FEDSCAN_ENGINE_H
+#define FEDSCAN_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fedscan/evidence.h"
+
+struct fs_engine_opts {
+	const char *from;          /* our stream from */
+	const char *ca_file;       /* NULL: the system trust store */
+	const char *client_cert;   /* NULL: none */
+	const char *client_key;
+	const char *resolver;      /* "ADDR[:PORT]" or NULL */
+	const char *connect_host;  /* --connect: skip DNS, probe this host */
+	int connect_port;          /* 0: 5269 */
+	bool direct_tls;           /* --direct-tls with --connect */
+	long timeout_ms;           /* per connection */
+	unsigned concurrency;      /* domains in flight */
+	size_t max_conn_bytes;     /* bytes read per connection */
+};
+
+/* Called once per domain when all its probes are done; ev belongs to the engine and is freed after the call. */
+typedef void (*fs_domain_done_cb)(void *ud, const struct fs_domain_ev *ev);
+
+struct fs_engine;
+
+/* A new engine. Returns 0, or -1 with err filled (bad CA file, certificate, resolver ...). */
+int fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud, struct fs_engine **out,
+    char *err, size_t errlen);
+/* Queue a domain for auditing. 0, or -1 on out-of-memory. */
+int fs_engine_add(struct fs_engine *e, const char *domain);
+/* Run until every queued domain is done or fs_engine_stop() is called. 0, or -1 on an internal failure. */
+int fs_engine_run(struct fs_engine *e);
+/* Ask a running engine to stop soon (from a signal-safe context: it only sets a flag read by a timer). */
+void fs_engine_stop(struct fs_engine *e);
+/* Free an engine; NULL is allowed. */
+void fs_engine_free(struct fs_engine *e);
+
+/* The documented defaults. */
+#define FS_DEFAULT_TIMEOUT_MS 15000L
+#define FS_DEFAULT_CONCURRENCY 32U
+#define FS_DEFAULT_MAX_CONN_BYTES (1024UL * 1024UL)
+
+#endif

@@ -1,0 +1,202 @@
+/* evidence.h: what was seen on each connection to a partner, as plain bounded data (no pointers). */
+#ifndef FEDSCAN_EVIDENCE_H
+#define FEDSCAN_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Every string here is a fixed-size, NUL-terminated array: whatever a peer
+ * sends is truncated to fit, so one connection's evidence has a fixed size
+ * and the whole struct can be copied, stored and compared without owners.
+ */
+#define FS_EV_SHORT 64
+#define FS_EV_TEXT 256
+#define FS_EV_LONG 1024
+
+/* Which connection of the probe plan (protocol-notes §3.1). */
+enum fs_conn_kind {
+	FS_CONN_STARTTLS = 0,   /* C1: header, STARTTLS, TLS, EXTERNAL, dialback over TLS */
+	FS_CONN_PLAIN,          /* C2: header, dialback without TLS */
+	FS_CONN_DIRECT_TLS,     /* C3: TLS first (XEP-0368), then as C1 after TLS */
+	FS_CONN_STARTTLS_NOCERT,/* C4: C1 without our client certificate */
+	FS_CONN_KIND_LAST
+};
+
+/* One stream header and the features that followed it. */
+struct fs_stream_ev {
+	bool header;                  /* a stream header arrived */
+	bool version1;                /* it carried version 1.x */
+	bool db_ns;                   /* xmlns:db='jabber:server:dialback' was declared */
+	char version[FS_EV_SHORT];
+	char id[FS_EV_TEXT];
+	char from[FS_EV_TEXT];
+	char to[FS_EV_TEXT];
+	bool features;                /* <stream:features/> arrived */
+	bool starttls;                /* <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/> offered */
+	bool starttls_required;       /* ... with <required/> */
+	bool only_starttls;           /* starttls is the only feature (RFC 6120 §5.3.1) */
+	bool dialback;                /* <dialback xmlns='urn:xmpp:features:dialback'/> */
+	bool dialback_errors;         /* ... with <errors/> (XEP-0220 §2.4.2) */
+	bool bidi;                    /* <bidi xmlns='urn:xmpp:features:bidi'/> */
+	bool mechanisms;              /* a <mechanisms/> element was present (maybe empty) */
+	char mechanism_list[FS_EV_TEXT];  /* space-separated SASL mechanisms */
+	char other[FS_EV_TEXT];       /* other features, space-separated "ns#name" */
+};
+
+enum fs_starttls_ev { FS_STARTTLS_NOT_TRIED = 0, FS_STARTTLS_PROCEED, FS_STARTTLS_FAILURE, FS_STARTTLS_NO_ANSWER };
+
+/* The server certificate (leaf) as seen in a handshake. */
+struct fs_cert_ev {
+	bool present;
+	char subject[FS_EV_TEXT];
+	char issuer[FS_EV_TEXT];
+	char sans[FS_EV_LONG];        /* "DNS:a.example, SRV:_xmpp-server.example, XMPP:example" */
+	char not_before[FS_EV_SHORT]; /* ISO 8601 UTC */
+	char not_after[FS_EV_SHORT];
+	int64_t not_after_epoch;
+	char sha256[FS_EV_TEXT];      /* hex fingerprint with colons */
+	char key[FS_EV_SHORT];        /* "RSA 2048", "EC prime256v1" */
+	char sig_alg[FS_EV_SHORT];
+	int chain_len;
+};
+
+struct fs_tls_ev {
+	bool attempted;
+	bool ok;                      /* handshake completed */
+	char error[FS_EV_TEXT];       /* why it did not */
+	char version[FS_EV_SHORT];    /* "TLSv1.3" */
+	char cipher[FS_EV_SHORT];
+	char alpn[FS_EV_SHORT];
+	bool cert_requested;          /* the server sent a CertificateRequest */
+	bool cert_sent;               /* we answered it with our certificate */
+	bool chain_ok;                /* chain verifies against the trust store */
+	int verify_code;              /* X509_V_* */
+	char verify_error[FS_EV_TEXT];
+	bool name_ok;                 /* RFC 6125 match for the partner domain */
+	char name_match[FS_EV_SHORT]; /* how it matched: "DNS-ID", "SRV-ID", "XmppAddr", "CN", "" */
+	bool expired;
+	long injected_bytes;          /* bytes after <proceed/> before the handshake, discarded */
+	struct fs_cert_ev cert;
+};
+
+enum fs_sasl_result { FS_SASL_NOT_TRIED = 0, FS_SASL_SUCCESS, FS_SASL_FAILURE, FS_SASL_NO_ANSWER };
+
+struct fs_sasl_ev {
+	enum fs_sasl_result result;
+	int tries;                    /* 2 when retried with an authzid */
+	char condition[FS_EV_SHORT];
+	char text[FS_EV_TEXT];
+};
+
+enum fs_db_ev {
+	FS_DB_NOT_SENT = 0,
+	FS_DB_VALID,                  /* <db:result type='valid'/> */
+	FS_DB_INVALID,                /* type='invalid' */
+	FS_DB_ERROR,                  /* type='error' with a condition (XEP-0220 §2.5) */
+	FS_DB_STREAM_ERROR,           /* a stream error answered it */
+	FS_DB_CLOSED,                 /* the peer closed without a word */
+	FS_DB_TIMEOUT,                /* no answer within our wait */
+};
+
+struct fs_dialback_ev {
+	enum fs_db_ev result;
+	bool over_tls;
+	char condition[FS_EV_SHORT];
+	char text[FS_EV_TEXT];
+	long wait_ms;                 /* from sending db:result to the answer */
+};
+
+/* Everything one connection saw. */
+struct fs_conn_ev {
+	enum fs_conn_kind kind;
+	bool attempted;
+	bool connected;               /* TCP connected */
+	char connect_error[FS_EV_TEXT];
+	bool client_cert;             /* we offered a client certificate on this connection */
+	struct fs_stream_ev pre;      /* before TLS (empty on direct TLS) */
+	enum fs_starttls_ev starttls;
+	struct fs_tls_ev tls;
+	struct fs_stream_ev post;     /* after TLS */
+	struct fs_sasl_ev sasl;
+	struct fs_stream_ev post_sasl;/* after SASL success */
+	struct fs_dialback_ev dialback;
+	char stream_error[FS_EV_SHORT];      /* last stream error condition */
+	char stream_error_text[FS_EV_TEXT];
+	char stream_error_stage[FS_EV_SHORT];/* "pre-tls", "post-tls", "post-sasl", "dialback" */
+	char see_other_host[FS_EV_TEXT];
+	char close_reason[FS_EV_TEXT];       /* how the connection ended, in words */
+	bool xml_error;               /* the peer's bytes broke an XML rule */
+	bool timed_out;
+	bool peer_closed;
+	long bytes_in;
+	long bytes_out;
+	long duration_ms;
+};
+
+/* Where an endpoint came from. */
+enum fs_ep_source { FS_SRC_SRV = 0, FS_SRC_SRV_TLS, FS_SRC_FALLBACK, FS_SRC_CONNECT };
+
+struct fs_endpoint_ev {
+	char host[FS_EV_TEXT];        /* SRV target or the domain */
+	int port;
+	char address[FS_EV_SHORT];    /* numeric IPv4 or IPv6 */
+	enum fs_ep_source source;
+	int priority, weight;
+	bool direct_tls;
+	unsigned nconns;
+	struct fs_conn_ev conns[FS_CONN_KIND_LAST];
+};
+
+/* What DNS said about the domain. */
+struct fs_dns_ev {
+	bool srv_found;               /* _xmpp-server._tcp answered with records */
+	bool srv_tls_found;           /* _xmpps-server._tcp answered with records */
+	bool srv_dot;                 /* _xmpp-server target "." : no service */
+	char error[FS_EV_TEXT];       /* resolution problems, in words */
+};
+
+/* Limits on what one domain may accumulate. */
+#define FS_MAX_ENDPOINTS 16
+
+/* The run's own parameters that matter for reading the evidence. */
+struct fs_probe_params {
+	char from[FS_EV_TEXT];        /* our stream from */
+	bool have_client_cert;
+	bool authoritative;           /* we answer the connect-back (issue 7) */
+	long timeout_ms;
+};
+
+struct fs_domain_ev {
+	char domain[FS_EV_TEXT];
+	struct fs_probe_params params;
+	struct fs_dns_ev dns;
+	unsigned nendpoints;
+	struct fs_endpoint_ev *endpoints;   /* owned; at most FS_MAX_ENDPOINTS */
+	bool interrupted;             /* SIGINT/SIGTERM stopped the audit of this domain */
+	long duration_ms;
+};
+
+/* Contract spelling of an endpoint source ("srv", "srv-tls", "fallback", "connect"). */
+const char *fs_ep_source_name(enum fs_ep_source s);
+/* Short name of a connection kind ("starttls", "plain", "direct-tls", "starttls-nocert"). */
+const char *fs_conn_kind_name(enum fs_conn_kind k);
+/* Name of a dialback outcome ("valid", "invalid", "error", "stream-error", "closed", "timeout", "not-sent"). */
+const char *fs_db_ev_name(enum fs_db_ev r);
+
+/* Add an endpoint (zeroed) to a domain; NULL when FS_MAX_ENDPOINTS is reached. */
+struct fs_endpoint_ev *fs_domain_ev_add_endpoint(struct fs_domain_ev *d);
+/* Free what a domain's evidence owns (not the struct itself); NULL is allowed. */
+void fs_domain_ev_clear(struct fs_domain_ev *d);
+
+/* Copy a string into a fixed evidence field, truncating safely. */
+void fs_ev_set(char *dst, size_t dstsize, const char *src);
+/* Whether a space-separated evidence list contains word. */
+bool fs_ev_has_word(const char *list, const char *word);
+/* Append a word to a space-separated evidence field, if it fits. */
+void fs_ev_append(char *dst, size_t dstsize, const char *word);
+#define FS_EV_SET(field, src) fs_ev_set((field), sizeof(field), (src))
+#define FS_EV_APPEND(field, word) fs_ev_append((field), sizeof(field), (word))
+
+#endif

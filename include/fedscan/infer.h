@@ -1,0 +1,46 @@
+/* infer.h: a pure function from recorded evidence to a partner's effective TLS/SASL/Dialback, with the lines that decided it. */
+#ifndef FEDSCAN_INFER_H
+#define FEDSCAN_INFER_H
+
+#include <stdbool.h>
+
+#include "fedscan/evidence.h"
+#include "fedscan/settings.h"
+
+enum fs_conf { FS_CONF_NONE = 0, FS_CONF_LOW, FS_CONF_MEDIUM, FS_CONF_HIGH };
+
+#define FS_INFER_LINES 24
+#define FS_INFER_PROBLEMS 12
+
+/* What an endpoint (or a whole domain) is, as far as the evidence shows. */
+struct fs_inference {
+	struct fs_setting s;
+	enum fs_conf tls_conf, sasl_conf, dialback_conf;
+	char tls_unknown[FS_EV_TEXT];      /* why TLS is Unknown, when it is */
+	char sasl_unknown[FS_EV_TEXT];
+	char dialback_unknown[FS_EV_TEXT];
+	bool reachable;      /* some connection got a jabber:server stream header */
+	bool connected;      /* some TCP connection was made */
+	bool xmpp_error;     /* a peer answered but broke the protocol (XML, namespace) */
+	bool from_refused;   /* rule D6: our FROM is not accepted; settings not decidable by dialback */
+	bool cert_required;  /* rule S7: every method needs a certificate valid for FROM */
+	bool tls_failed;     /* rule T9 */
+	bool tls_used;       /* a handshake completed */
+	bool cert_problem;   /* chain, name or expiry problems: SASL over TLS with this partner fails */
+	unsigned nlines;
+	char lines[FS_INFER_LINES][FS_EV_TEXT];      /* evidence lines, rule id first: "T3: ..." */
+	unsigned nproblems;
+	char problems[FS_INFER_PROBLEMS][FS_EV_TEXT];/* things that will bite (certificate, TLS version, protocol) */
+	char error[FS_EV_TEXT];                      /* why no setting could be inferred */
+};
+
+/* Infer one endpoint's effective setting from its connections' evidence. now = current UNIX time (expiry checks). */
+void fs_infer_endpoint(const struct fs_domain_ev *d, unsigned ep, long long now, struct fs_inference *out);
+
+/* Infer a domain's setting: the strictest over its reachable endpoints, with a reason when they disagree. */
+void fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference *out);
+
+/* Contract-free name of a confidence ("high", "medium", "low", "none"). */
+const char *fs_conf_name(enum fs_conf c);
+
+#endif

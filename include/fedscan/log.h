@@ -1,0 +1,21 @@
+/* log.h: diagnostics on stderr: -v traces, warnings and errors, with terminal-safe text. */
+#ifndef FEDSCAN_LOG_H
+#define FEDSCAN_LOG_H
+
+#include <stdio.h>
+
+/* 0 = errors only (-q), 1 = warnings (default), 2 = -v, 3 = -vv. */
+extern int fs_log_level;
+
+/* Print a message at a level, prefixed "fedscan: ". */
+void fs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define fs_error(...) fs_log(0, __VA_ARGS__)
+#define fs_warn(...) fs_log(1, __VA_ARGS__)
+#define fs_info(...) fs_log(2, __VA_ARGS__)
+#define fs_debug(...) fs_log(3, __VA_ARGS__)
+
+/* Write s to f with control characters, ESC, C1 controls and bidi overrides replaced, so a peer cannot steer a terminal. */
+void fs_fputs_safe(const char *s, FILE *f);
+
+#endif

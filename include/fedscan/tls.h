@@ -1,0 +1,26 @@
+/* tls.h: OpenSSL client contexts for the probes, and what a finished handshake tells. */
+#ifndef FEDSCAN_TLS_H
+#define FEDSCAN_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "fedscan/evidence.h"
+
+struct fs_tls_ctx;
+
+/* Client contexts trusting ca_file (or the system store when NULL), with cert/key when given. 0, or -1 with err. */
+int fs_tls_ctx_new(const char *ca_file, const char *cert, const char *key, struct fs_tls_ctx **out, char *err,
+    size_t errlen);
+/* Free the contexts; NULL is allowed. */
+void fs_tls_ctx_free(struct fs_tls_ctx *t);
+/* A client session for fd: SNI = domain, ALPN xmpp-server when direct, our certificate when use_cert. NULL on error. */
+SSL *fs_tls_session(struct fs_tls_ctx *t, int fd, const char *domain, bool direct, bool use_cert, struct fs_tls_ev *ev);
+/* After a completed handshake: record version, cipher, ALPN, chain and name checks against domain. */
+void fs_tls_record(SSL *ssl, const char *domain, struct fs_tls_ev *ev);
+/* Describe why a handshake step failed (after SSL_get_error said SSL_ERROR_SSL/SYSCALL) into ev->error. */
+void fs_tls_record_error(SSL *ssl, int sslerr, struct fs_tls_ev *ev);
+
+#endif

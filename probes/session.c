@@ -1,0 +1,462 @@
+/* session.c: one s2s connection as a sans-I/O state machine, shaped by a probe's flags (protocol-notes §3.1). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "fedscan/probe.h"
+#include "stream.h"
+
+enum state {
+	ST_CONNECTING = 0,
+	ST_TLS_FIRST,     /* direct TLS handshake in progress */
+	ST_HEADER,        /* waiting for the peer's stream header */
+	ST_FEATURES,      /* waiting for <stream:features/> */
+	ST_STARTTLS,      /* sent <starttls/>, waiting for <proceed/> */
+	ST_TLS,           /* STARTTLS handshake in progress */
+	ST_SASL,          /* sent <auth mechanism='EXTERNAL'/> */
+	ST_DIALBACK,      /* sent <db:result/>, waiting for the verdict */
+	ST_DONE,
+	ST_LAST
+};
+
+static const char *const state_names[ST_LAST] = {
+	"connecting", "tls-first", "header", "features", "starttls", "tls", "sasl", "dialback", "done",
+};
+
+/* Which stream of the connection we are on. */
+enum phase { PH_PRE = 0, PH_POST_TLS, PH_POST_SASL };
+
+static const char *const phase_names[] = { "pre-tls", "post-tls", "post-sasl" };
+
+struct fs_session {
+	const struct fs_probe *probe;
+	struct fs_probe_env env;
+	struct fs_conn_ev *ev;
+	enum state state;
+	enum phase phase;
+	bool tls;         /* TLS is up on this connection */
+	bool headered;    /* the current stream's header arrived */
+};
+
+static const char *
+state_name(enum state s)
+{
+	return s < ST_LAST ? state_names[s] : "?";
+}
+
+const char *
+fs_session_state_name(const struct fs_session *s)
+{
+	return state_name(s->state);
+}
+
+struct fs_session *
+fs_session_new(const struct fs_probe *p, const struct fs_probe_env *env, struct fs_conn_ev *ev)
+{
+	struct fs_session *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->probe = p;
+	s->env = *env;
+	s->ev = ev;
+	ev->kind = p->kind;
+	ev->attempted = true;
+	ev->client_cert = fs_session_uses_client_cert(s);
+	return s;
+}
+
+void
+fs_session_free(struct fs_session *s)
+{
+	free(s);
+}
+
+bool
+fs_session_done(const struct fs_session *s)
+{
+	return s->state == ST_DONE;
+}
+
+bool
+fs_session_uses_client_cert(const struct fs_session *s)
+{
+	return (s->probe->flags & FS_PF_CLIENT_CERT) && s->env.have_client_cert;
+}
+
+int
+fs_act_send(struct fs_actions *out, const char *data, size_t len)
+{
+	if (out->n >= FS_MAX_ACTS || out->used + len > FS_ACT_BUF)
+		return -1;
+	memcpy(out->buf + out->used, data, len);
+	out->a[out->n].type = FS_ACT_SEND;
+	out->a[out->n].off = out->used;
+	out->a[out->n].len = len;
+	out->used += len;
+	out->n++;
+	return 0;
+}
+
+int
+fs_act_push(struct fs_actions *out, enum fs_act_type t)
+{
+	if (out->n >= FS_MAX_ACTS)
+		return -1;
+	out->a[out->n].type = t;
+	out->a[out->n].off = out->a[out->n].len = 0;
+	out->n++;
+	return 0;
+}
+
+static struct fs_stream_ev *
+cur_stream(struct fs_session *s)
+{
+	switch (s->phase) {
+	case PH_PRE: return &s->ev->pre;
+	case PH_POST_TLS: return &s->ev->post;
+	default: return &s->ev->post_sasl;
+	}
+}
+
+static void
+finish(struct fs_session *s, struct fs_actions *out, const char *why)
+{
+	static const char close_tag[] = "</stream:stream>";
+
+	if (s->state == ST_DONE)
+		return;
+	if (why != NULL && s->ev->close_reason[0] == '\0')
+		FS_EV_SET(s->ev->close_reason, why);
+	/* Close politely when a stream is open; the engine then closes the socket. */
+	if (s->headered && s->ev->connected)
+		fs_act_send(out, close_tag, sizeof(close_tag) - 1);
+	fs_act_push(out, FS_ACT_CLOSE);
+	s->state = ST_DONE;
+}
+
+static void
+send_header(struct fs_session *s, struct fs_actions *out)
+{
+	char buf[1024];
+	size_t n = fs_stream_header(buf, sizeof(buf), s->env.from, s->env.domain);
+
+	s->headered = false;
+	if (n == 0 || fs_act_send(out, buf, n) != 0) {
+		finish(s, out, "internal: stream header does not fit");
+		return;
+	}
+	s->state = ST_HEADER;
+}
+
+static void
+send_dialback(struct fs_session *s, struct fs_actions *out)
+{
+	char buf[1024], f[FS_EV_TEXT * 2], t[FS_EV_TEXT * 2];
+	int n;
+
+	if (fs_xml_escape(f, sizeof(f), s->env.from) != 0 || fs_xml_escape(t, sizeof(t), s->env.domain) != 0)
+		goto toolong;
+	n = snprintf(buf, sizeof(buf), "<db:result from='%s' to='%s'>%s</db:result>", f, t, s->env.db_key);
+	if (n < 0 || (size_t)n >= sizeof(buf) || fs_act_send(out, buf, (size_t)n) != 0)
+		goto toolong;
+	s->ev->dialback.over_tls = s->tls;
+	s->state = ST_DIALBACK;
+	return;
+toolong:
+	finish(s, out, "internal: dialback request does not fit");
+}
+
+static void
+send_external(struct fs_session *s, struct fs_actions *out)
+{
+	char buf[1024], b64[FS_EV_TEXT * 2];
+	const char *authzid = "=";
+	int n;
+
+	s->ev->sasl.tries++;
+	if (s->ev->sasl.tries > 1) {
+		/* XEP-0178 step 10: older servers want base64(FROM) as the authzid. */
+		size_t fl = strlen(s->env.from);
+		if (fl > FS_EV_TEXT)
+			fl = FS_EV_TEXT;
+		EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)s->env.from, (int)fl);
+		authzid = b64;
+	}
+	n = snprintf(buf, sizeof(buf), "<auth xmlns='" NS_SASL "' mechanism='EXTERNAL'>%s</auth>", authzid);
+	if (n < 0 || (size_t)n >= sizeof(buf) || fs_act_send(out, buf, (size_t)n) != 0) {
+		finish(s, out, "internal: auth request does not fit");
+		return;
+	}
+	s->state = ST_SASL;
+}
+
+/* After the features of the current stream: decide the next step. */
+static void
+next_step(struct fs_session *s, struct fs_actions *out)
+{
+	struct fs_stream_ev *st = cur_stream(s);
+	unsigned f = s->probe->flags;
+
+	if (!s->tls && (f & FS_PF_STARTTLS) && st->starttls) {
+		static const char starttls[] = "<starttls xmlns='" NS_TLS "'/>";
+		fs_act_send(out, starttls, sizeof(starttls) - 1);
+		s->state = ST_STARTTLS;
+		return;
+	}
+	if (!s->tls && (f & FS_PF_STARTTLS)) {
+		/* No STARTTLS offered: the plain probe covers dialback without TLS. */
+		finish(s, out, "no STARTTLS offered");
+		return;
+	}
+	if ((f & FS_PF_PLAIN_ONLY) && (st->starttls_required || st->only_starttls)) {
+		/* Prosody would verify and stall for s2s_timeout (protocol-notes §3.3): <required/> already decides. */
+		finish(s, out, "TLS required: plain dialback not attempted");
+		return;
+	}
+	if (s->phase == PH_POST_SASL) {
+		finish(s, out, "authenticated with SASL EXTERNAL");
+		return;
+	}
+	if (fs_session_uses_client_cert(s) && s->tls && s->ev->sasl.result == FS_SASL_NOT_TRIED &&
+	    fs_ev_has_word(st->mechanism_list, "EXTERNAL")) {
+		send_external(s, out);
+		return;
+	}
+	if (f & FS_PF_DIALBACK) {
+		send_dialback(s, out);
+		return;
+	}
+	finish(s, out, "probe complete");
+}
+
+static void
+on_stream_error(struct fs_session *s, const struct fs_xml_elem *el, struct fs_actions *out)
+{
+	struct fs_conn_ev *ev = s->ev;
+	char why[FS_EV_TEXT];
+
+	fs_stream_parse_error(el, ev->stream_error, sizeof(ev->stream_error), ev->stream_error_text,
+	    sizeof(ev->stream_error_text), ev->see_other_host, sizeof(ev->see_other_host));
+	FS_EV_SET(ev->stream_error_stage, s->state == ST_DIALBACK ? "dialback" : phase_names[s->phase]);
+	if (s->state == ST_DIALBACK) {
+		ev->dialback.result = FS_DB_STREAM_ERROR;
+		FS_EV_SET(ev->dialback.condition, ev->stream_error);
+		FS_EV_SET(ev->dialback.text, ev->stream_error_text);
+	} else if (s->state == ST_SASL) {
+		ev->sasl.result = FS_SASL_FAILURE;
+		FS_EV_SET(ev->sasl.condition, ev->stream_error);
+		FS_EV_SET(ev->sasl.text, ev->stream_error_text);
+	}
+	snprintf(why, sizeof(why), "stream error <%s/>", ev->stream_error);
+	finish(s, out, why);
+}
+
+static void
+on_dialback_result(struct fs_session *s, const struct fs_xml_elem *el, struct fs_actions *out)
+{
+	struct fs_dialback_ev *db = &s->ev->dialback;
+	const char *type = fs_xml_attr(el, "", "type");
+	const struct fs_xml_elem *err, *c;
+
+	if (type != NULL && strcmp(type, "valid") == 0) {
+		db->result = FS_DB_VALID;
+	} else if (type != NULL && strcmp(type, "invalid") == 0) {
+		db->result = FS_DB_INVALID;
+	} else if (type != NULL && strcmp(type, "error") == 0) {
+		db->result = FS_DB_ERROR;
+		FS_EV_SET(db->condition, "undefined-condition");
+		/* XEP-0220 §2.5: <error type='cancel'><condition xmlns='...stanzas'/></error> */
+		if ((err = fs_xml_child(el, NULL, "error")) != NULL) {
+			for (c = err->children; c != NULL; c = c->next) {
+				if (strcmp(c->ns, NS_STANZA_ERRORS) != 0)
+					continue;
+				if (strcmp(c->name, "text") == 0)
+					FS_EV_SET(db->text, c->text);
+				else
+					FS_EV_SET(db->condition, c->name);
+			}
+		}
+	} else {
+		/* A db:result without a type is a request, not an answer: not ours to act on. */
+		return;
+	}
+	finish(s, out, "dialback answered");
+}
+
+static void
+on_sasl(struct fs_session *s, const struct fs_xml_elem *el, struct fs_actions *out)
+{
+	struct fs_sasl_ev *sa = &s->ev->sasl;
+	const struct fs_xml_elem *c;
+
+	if (fs_xml_is(el, NS_SASL, "success")) {
+		sa->result = FS_SASL_SUCCESS;
+		s->phase = PH_POST_SASL;
+		fs_act_push(out, FS_ACT_RESTART);
+		send_header(s, out);
+		return;
+	}
+	if (!fs_xml_is(el, NS_SASL, "failure"))
+		return;
+	sa->result = FS_SASL_FAILURE;
+	sa->condition[0] = sa->text[0] = '\0';
+	for (c = el->children; c != NULL; c = c->next) {
+		if (strcmp(c->ns, NS_SASL) != 0)
+			continue;
+		if (strcmp(c->name, "text") == 0)
+			FS_EV_SET(sa->text, c->text);
+		else
+			FS_EV_SET(sa->condition, c->name);
+	}
+	if (sa->tries == 1 && (strcmp(sa->condition, "invalid-authzid") == 0 ||
+	    strcmp(sa->condition, "malformed-request") == 0)) {
+		send_external(s, out);
+		return;
+	}
+	/* XEP-0178 1.2: after a failed EXTERNAL, dialback may still be used on the same stream. */
+	if (s->probe->flags & FS_PF_DIALBACK)
+		send_dialback(s, out);
+	else
+		finish(s, out, "SASL EXTERNAL failed");
+}
+
+static void
+on_element(struct fs_session *s, const struct fs_xml_elem *el, struct fs_actions *out)
+{
+	struct fs_conn_ev *ev = s->ev;
+
+	if (fs_xml_is(el, NS_STREAMS, "error")) {
+		on_stream_error(s, el, out);
+		return;
+	}
+	switch (s->state) {
+	case ST_FEATURES:
+		if (fs_xml_is(el, NS_STREAMS, "features")) {
+			fs_stream_record_features(el, cur_stream(s));
+			next_step(s, out);
+		}
+		break;
+	case ST_STARTTLS:
+		if (fs_xml_is(el, NS_TLS, "proceed")) {
+			ev->starttls = FS_STARTTLS_PROCEED;
+			fs_act_push(out, FS_ACT_STARTTLS);
+			s->state = ST_TLS;
+		} else if (fs_xml_is(el, NS_TLS, "failure")) {
+			ev->starttls = FS_STARTTLS_FAILURE;
+			finish(s, out, "STARTTLS refused with <failure/>");
+		}
+		break;
+	case ST_SASL:
+		on_sasl(s, el, out);
+		break;
+	case ST_DIALBACK:
+		if (fs_xml_is(el, NS_DIALBACK, "result"))
+			on_dialback_result(s, el, out);
+		break;
+	default:
+		/* Anything else (stanzas, db:verify, unknown elements) is not acted on. */
+		break;
+	}
+}
+
+static void
+on_stream_open(struct fs_session *s, const struct fs_xml_stream_header *hdr, struct fs_actions *out)
+{
+	struct fs_stream_ev *st = cur_stream(s);
+	const char *bad;
+
+	if (s->state != ST_HEADER) {
+		finish(s, out, "unexpected stream header");
+		return;
+	}
+	s->headered = true;
+	if ((bad = fs_stream_record_header(hdr, st)) != NULL) {
+		finish(s, out, bad);
+		return;
+	}
+	if (!st->version1) {
+		/* RFC 6120 §4.7.5: a pre-1.0 peer sends no features; dialback is all it can do. */
+		if ((s->probe->flags & FS_PF_DIALBACK) && !s->tls && (s->probe->flags & FS_PF_PLAIN_ONLY))
+			send_dialback(s, out);
+		else
+			finish(s, out, "pre-1.0 stream: no features");
+		return;
+	}
+	s->state = ST_FEATURES;
+}
+
+void
+fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions *out)
+{
+	struct fs_conn_ev *ev = s->ev;
+
+	if (s->state == ST_DONE)
+		return;
+	switch (e->type) {
+	case FS_PEV_CONNECTED:
+		ev->connected = true;
+		if (s->probe->flags & FS_PF_TLS_FIRST) {
+			fs_act_push(out, FS_ACT_STARTTLS);
+			s->state = ST_TLS_FIRST;
+		} else {
+			send_header(s, out);
+		}
+		break;
+	case FS_PEV_STREAM_OPEN:
+		on_stream_open(s, e->hdr, out);
+		break;
+	case FS_PEV_ELEMENT:
+		if (s->headered)
+			on_element(s, e->el, out);
+		break;
+	case FS_PEV_STREAM_CLOSE:
+		ev->peer_closed = true;
+		if (s->state == ST_DIALBACK)
+			ev->dialback.result = FS_DB_CLOSED;
+		else if (s->state == ST_SASL)
+			ev->sasl.result = FS_SASL_NO_ANSWER;
+		finish(s, out, "the peer closed the stream");
+		break;
+	case FS_PEV_TLS_UP:
+		s->tls = true;
+		s->phase = PH_POST_TLS;
+		fs_act_push(out, FS_ACT_RESTART);
+		send_header(s, out);
+		break;
+	case FS_PEV_TLS_FAILED:
+		s->headered = false;  /* no stream to close politely over a failed handshake */
+		finish(s, out, e->reason != NULL ? e->reason : "TLS handshake failed");
+		break;
+	case FS_PEV_CLOSED:
+		ev->peer_closed = true;
+		if (s->state == ST_DIALBACK)
+			ev->dialback.result = FS_DB_CLOSED;
+		else if (s->state == ST_SASL)
+			ev->sasl.result = FS_SASL_NO_ANSWER;
+		else if (s->state == ST_STARTTLS)
+			ev->starttls = FS_STARTTLS_NO_ANSWER;
+		s->headered = false;
+		finish(s, out, e->reason != NULL ? e->reason : "the peer closed the connection");
+		break;
+	case FS_PEV_TIMEOUT:
+		ev->timed_out = true;
+		if (s->state == ST_DIALBACK)
+			ev->dialback.result = FS_DB_TIMEOUT;
+		else if (s->state == ST_SASL)
+			ev->sasl.result = FS_SASL_NO_ANSWER;
+		else if (s->state == ST_STARTTLS)
+			ev->starttls = FS_STARTTLS_NO_ANSWER;
+		finish(s, out, e->reason != NULL ? e->reason : "timed out");
+		break;
+	case FS_PEV_XML_ERROR:
+		ev->xml_error = true;
+		s->headered = false;
+		finish(s, out, e->reason != NULL ? e->reason : "invalid XML");
+		break;
+	default:
+		break;
+	}
+}

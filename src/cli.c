@@ -1,0 +1,243 @@
+/* cli.c: fedscan's options: one table for parsing and help, strict values, usage errors that name the flag. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fedscan/err.h"
+#include "fedscan/log.h"
+#include "cli.h"
+
+enum {
+	O_DB = 256, O_NO_DB, O_POLICY, O_TLS, O_SASL, O_DIALBACK, O_FROM, O_CERT, O_KEY, O_CA, O_TIMEOUT, O_CONC,
+	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_PTLS, O_PSASL, O_PDB, O_VERSION,
+};
+
+static const struct option longopts[] = {
+	{ "db", required_argument, NULL, O_DB },
+	{ "no-db", no_argument, NULL, O_NO_DB },
+	{ "policy", required_argument, NULL, O_POLICY },
+	{ "tls", required_argument, NULL, O_TLS },
+	{ "sasl", required_argument, NULL, O_SASL },
+	{ "dialback", required_argument, NULL, O_DIALBACK },
+	{ "from", required_argument, NULL, O_FROM },
+	{ "client-cert", required_argument, NULL, O_CERT },
+	{ "client-key", required_argument, NULL, O_KEY },
+	{ "ca-file", required_argument, NULL, O_CA },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "concurrency", required_argument, NULL, O_CONC },
+	{ "capture", required_argument, NULL, O_CAPTURE },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "connect", required_argument, NULL, O_CONNECT },
+	{ "direct-tls", no_argument, NULL, O_DIRECT },
+	{ "resolver", required_argument, NULL, O_RESOLVER },
+	{ "partner-tls", required_argument, NULL, O_PTLS },
+	{ "partner-sasl", required_argument, NULL, O_PSASL },
+	{ "partner-dialback", required_argument, NULL, O_PDB },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void
+fs_cli_usage(FILE *f)
+{
+	fputs("usage: fedscan check DOMAIN... [options]   audit partner domains now\n"
+	    "       fedscan policy check [--tls X --sasl Y --dialback Z] [--partner-tls X --partner-sasl Y\n"
+	    "                            --partner-dialback Z] [--json]   the negotiation matrix as a calculator\n"
+	    "       fedscan --help | --version\n"
+	    "options:\n"
+	    "  --tls, --sasl LEVEL       local setting: Required | Optional | NotSupported (default Required)\n"
+	    "  --dialback BOOL           local setting: True | False (default True)\n"
+	    "  --from DOMAIN             our stream 'from' (default " FS_DEFAULT_FROM ", a reserved name)\n"
+	    "  --client-cert FILE        PEM certificate for --from (SASL EXTERNAL); --client-key FILE its key\n"
+	    "  --ca-file FILE            trust these CAs instead of the system store\n"
+	    "  --connect HOST[:PORT]     skip DNS and probe this endpoint (--direct-tls: it speaks TLS first)\n"
+	    "  --resolver ADDR[:PORT]    use this DNS server\n"
+	    "  --timeout SECONDS         per connection (default 15)\n"
+	    "  --concurrency N           domains in flight (default 32)\n"
+	    "  --db FILE | --no-db       where to record (default $XDG_DATA_HOME/fedscan/fedscan.db)\n"
+	    "  --json                    print one JSON document\n"
+	    "  -q, -v                    quieter, more verbose\n"
+	    "exit status: 0 all compatible, 1 some degraded, 2 some incompatible or unreachable,\n"
+	    "             3 the scan could not be done, 64 bad usage.  See fedscan(1).\n", f);
+}
+
+static int __attribute__((format(printf, 1, 0)))
+usage_error(const char *fmt, const char *a, const char *b)
+{
+	fputs("fedscan: ", stderr);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	fprintf(stderr, fmt, a, b);
+#pragma GCC diagnostic pop
+	fputs("\n(see fedscan --help)\n", stderr);
+	return FS_EXIT_USAGE;
+}
+
+static int
+parse_level(const char *flag, const char *v, enum fs_level *out)
+{
+	if (fs_level_parse(v, out) != 0)
+		return usage_error("%s: '%s' is not a setting; use Required, Optional or NotSupported", flag, v);
+	return 0;
+}
+
+static int
+parse_dialback(const char *flag, const char *v, enum fs_dialback *out)
+{
+	if (fs_dialback_parse(v, out) != 0)
+		return usage_error("%s: '%s' is not a setting; use True or False (yes/no, 1/0 also work)", flag, v);
+	return 0;
+}
+
+static int
+parse_number(const char *flag, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !(d >= lo && d <= hi)) {
+		char range[64];
+		snprintf(range, sizeof(range), "a number from %g to %g", lo, hi);
+		fputs("fedscan: ", stderr);
+		fprintf(stderr, "%s: '%s' is not %s\n", flag, v, range);
+		return FS_EXIT_USAGE;
+	}
+	*out = d;
+	return 0;
+}
+
+/* HOST, HOST:PORT, [V6]:PORT or a bare IPv6 literal. */
+static int
+parse_connect(struct fs_cli *cli, const char *v)
+{
+	const char *colon, *host = v;
+	size_t hl;
+	double port = 5269;
+
+	if (v[0] == '[') {
+		const char *rb = strchr(v, ']');
+		if (rb == NULL)
+			return usage_error("--connect: '%s' has '[' without ']'%s", v, "");
+		host = v + 1;
+		hl = (size_t)(rb - host);
+		if (rb[1] == ':' && parse_number("--connect port", rb + 2, 1, 65535, &port) != 0)
+			return FS_EXIT_USAGE;
+		else if (rb[1] != '\0' && rb[1] != ':')
+			return usage_error("--connect: '%s' is not HOST[:PORT]%s", v, "");
+	} else if ((colon = strchr(v, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
+		hl = (size_t)(colon - v);
+		if (parse_number("--connect port", colon + 1, 1, 65535, &port) != 0)
+			return FS_EXIT_USAGE;
+	} else {
+		hl = strlen(v);
+	}
+	if (hl == 0 || hl >= sizeof(cli->connect_host))
+		return usage_error("--connect: '%s' has no usable host%s", v, "");
+	memcpy(cli->connect_host, host, hl);
+	cli->connect_host[hl] = '\0';
+	cli->eng.connect_host = cli->connect_host;
+	cli->eng.connect_port = (int)port;
+	return 0;
+}
+
+static int
+readable(const char *flag, const char *path)
+{
+	if (access(path, R_OK) != 0)
+		return usage_error("%s: cannot read '%s'", flag, path);
+	return 0;
+}
+
+int
+fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
+{
+	int ch, r = 0;
+	double d;
+
+	cli->local.tls = FS_LEVEL_REQUIRED;
+	cli->local.sasl = FS_LEVEL_REQUIRED;
+	cli->local.dialback = FS_DIALBACK_TRUE;
+	cli->eng.from = FS_DEFAULT_FROM;
+	cli->eng.timeout_ms = FS_DEFAULT_TIMEOUT_MS;
+	cli->eng.concurrency = FS_DEFAULT_CONCURRENCY;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":qvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_DB: cli->db_path = optarg; break;
+		case O_NO_DB: cli->no_db = true; break;
+		case O_POLICY:
+			return usage_error("--policy %s: policy files are not supported by this version yet%s", optarg, "");
+		case O_TLS: r = parse_level("--tls", optarg, &cli->local.tls); break;
+		case O_SASL: r = parse_level("--sasl", optarg, &cli->local.sasl); break;
+		case O_DIALBACK: r = parse_dialback("--dialback", optarg, &cli->local.dialback); break;
+		case O_PTLS: r = parse_level("--partner-tls", optarg, &cli->partner.tls); cli->partner_given[0] = true; break;
+		case O_PSASL: r = parse_level("--partner-sasl", optarg, &cli->partner.sasl); cli->partner_given[1] = true; break;
+		case O_PDB:
+			r = parse_dialback("--partner-dialback", optarg, &cli->partner.dialback);
+			cli->partner_given[2] = true;
+			break;
+		case O_FROM:
+			if (optarg[0] == '\0' || strlen(optarg) >= 250 || strpbrk(optarg, " \t\r\n<>&'\"/@") != NULL)
+				return usage_error("--from: '%s' is not a domain name%s", optarg, "");
+			cli->eng.from = optarg;
+			break;
+		case O_CERT: r = readable("--client-cert", optarg); cli->eng.client_cert = optarg; break;
+		case O_KEY: r = readable("--client-key", optarg); cli->eng.client_key = optarg; break;
+		case O_CA: r = readable("--ca-file", optarg); cli->eng.ca_file = optarg; break;
+		case O_TIMEOUT:
+			if ((r = parse_number("--timeout", optarg, 0.1, 3600, &d)) == 0)
+				cli->eng.timeout_ms = (long)(d * 1000);
+			break;
+		case O_CONC:
+			if ((r = parse_number("--concurrency", optarg, 1, 10000, &d)) == 0)
+				cli->eng.concurrency = (unsigned)d;
+			break;
+		case O_CAPTURE:
+			return usage_error("--capture %s: packet capture is not supported by this version yet%s", optarg, "");
+		case O_JSON: cli->json = true; break;
+		case O_CONNECT: cli->connect = optarg; r = parse_connect(cli, optarg); break;
+		case O_DIRECT: cli->eng.direct_tls = true; break;
+		case O_RESOLVER: cli->eng.resolver = optarg; break;
+		case 'q': cli->verbose = -1; break;
+		case 'v': cli->verbose++; break;
+		case 'h': fs_cli_usage(stdout); exit(0);
+		case O_VERSION: puts("fedscan " PACKAGE_VERSION); exit(0);
+		case ':': return usage_error("%s needs a value%s", argv[optind - 1], "");
+		default: return usage_error("%s: unknown option for '%s'", argv[optind - 1], cmd);
+		}
+		if (r != 0)
+			return r;
+	}
+	if (cli->eng.client_key != NULL && cli->eng.client_cert == NULL)
+		return usage_error("--client-key needs --client-cert%s%s", "", "");
+	if (cli->eng.direct_tls && cli->eng.connect_host == NULL)
+		return usage_error("--direct-tls needs --connect HOST[:PORT]%s%s", "", "");
+	cli->args = argv + optind;
+	cli->nargs = argc - optind;
+	fs_log_level = cli->verbose < 0 ? 0 : 1 + cli->verbose;
+	return 0;
+}
+
+const char *
+fs_cli_default_db(char *buf, size_t size)
+{
+	const char *x = getenv("XDG_DATA_HOME"), *h = getenv("HOME");
+
+	if (geteuid() == 0 && x == NULL)
+		snprintf(buf, size, "/var/lib/fedscan/fedscan.db");
+	else if (x != NULL && x[0] == '/')
+		snprintf(buf, size, "%s/fedscan/fedscan.db", x);
+	else
+		snprintf(buf, size, "%s/.local/share/fedscan/fedscan.db", h != NULL ? h : ".");
+	return buf;
+}

@@ -1,0 +1,123 @@
+/* cmd_check.c: `fedscan check DOMAIN...`: audit now, print, and record each domain as soon as it is done. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "fedscan/err.h"
+#include "fedscan/log.h"
+#include "fedscan/report.h"
+#include "fedscan/store.h"
+#include "cli.h"
+
+struct check_run {
+	struct fs_cli *cli;
+	struct fs_store *store;
+	int64_t scan_id;
+	json_t *local;
+	json_t *partners;
+	bool color;
+	bool store_failed;
+	bool interrupted;
+};
+
+static void
+domain_done(void *ud, const struct fs_domain_ev *ev)
+{
+	struct check_run *run = ud;
+	char err[512];
+	json_t *p;
+
+	p = fs_report_partner(ev, (long long)time(NULL), &run->cli->local);
+	if (p == NULL) {
+		fs_error("%s: out of memory building the result", ev->domain);
+		run->store_failed = true;
+		return;
+	}
+	if (ev->interrupted)
+		run->interrupted = true;
+	/* Written now, in its own transaction: a crash later loses only the domains still in flight. */
+	if (run->store != NULL && fs_store_domain(run->store, run->scan_id, p, err, sizeof(err)) != 0) {
+		fs_error("%s: not recorded: %s", ev->domain, err);
+		run->store_failed = true;
+	}
+	if (!run->cli->json && run->cli->verbose >= 0)
+		fs_report_text_partner(stdout, p, run->color, run->cli->verbose);
+	fflush(stdout);
+	json_array_append_new(run->partners, p);
+}
+
+int
+fs_cmd_check(struct fs_cli *cli)
+{
+	struct check_run run;
+	struct fs_engine *e = NULL;
+	char err[512], dbbuf[1024];
+	const char *db;
+	int i, rc = FS_EXIT_ERROR;
+
+	memset(&run, 0, sizeof(run));
+	run.cli = cli;
+	if (cli->nargs == 0) {
+		fprintf(stderr, "fedscan: check: name at least one partner domain (try `make demo` for a local one)\n");
+		return FS_EXIT_USAGE;
+	}
+	for (i = 0; i < cli->nargs; i++) {
+		const char *d = cli->args[i];
+		if (d[0] == '\0' || strlen(d) > 253 || strpbrk(d, " \t\r\n/@<>&'\"") != NULL) {
+			fputs("fedscan: check: '", stderr);
+			fs_fputs_safe(d, stderr);
+			fputs("' is not a domain name\n", stderr);
+			return FS_EXIT_USAGE;
+		}
+	}
+	run.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	run.local = fs_report_local(&cli->local);
+	run.partners = json_array();
+	if (!cli->no_db) {
+		db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
+		if (fs_store_open(db, &run.store, err, sizeof(err)) != 0 ||
+		    fs_store_scan_begin(run.store, "check", run.local, PACKAGE_VERSION, &run.scan_id, err,
+		    sizeof(err)) != 0) {
+			fs_error("%s", err);
+			goto out;
+		}
+	}
+	if (fs_engine_new(&cli->eng, domain_done, &run, &e, err, sizeof(err)) != 0) {
+		fs_error("%s", err);
+		goto out;
+	}
+	for (i = 0; i < cli->nargs; i++)
+		if (fs_engine_add(e, cli->args[i]) != 0) {
+			fs_error("out of memory");
+			goto out;
+		}
+	if (!cli->json && cli->verbose >= 0)
+		fs_report_text_local(stdout, run.local, run.color);
+	if (fs_engine_run(e) != 0) {
+		fs_error("the event loop failed");
+		goto out;
+	}
+	if (run.store != NULL && fs_store_scan_end(run.store, run.scan_id, !run.interrupted, err, sizeof(err)) != 0) {
+		fs_error("%s", err);
+		run.store_failed = true;
+	}
+	if (cli->json) {
+		json_t *doc = json_pack("{s:O, s:O}", "local", run.local, "partners", run.partners);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(doc);
+	}
+	rc = fs_report_exit_status(run.partners);
+	if (run.store_failed && rc < FS_EXIT_ERROR)
+		rc = FS_EXIT_ERROR;
+out:
+	fs_engine_free(e);
+	fs_store_close(run.store);
+	json_decref(run.local);
+	json_decref(run.partners);
+	return rc;
+}

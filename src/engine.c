@@ -1,0 +1,938 @@
+/* engine.c: the event loop that resolves partner domains, runs every probe on every endpoint and hands back evidence. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "fedscan/dns.h"
+#include "fedscan/engine.h"
+#include "fedscan/log.h"
+#include "fedscan/probe.h"
+#include "fedscan/tls.h"
+#include "fedscan/xmlstream.h"
+
+#define OUTBUF 8192
+#define READBUF 16384
+#define MAX_TARGETS 32
+
+enum cstate { C_CONNECTING = 0, C_OPEN, C_HANDSHAKE, C_CLOSED };
+
+struct job;
+
+struct conn {
+	struct job *job;
+	struct fs_conn_ev *ev;
+	struct fs_session *sess;
+	int fd;
+	SSL *ssl;
+	enum cstate st;
+	bool direct;
+	bool in_feed;          /* inside fs_xmlstream_feed: actions wait until it returns */
+	struct event *rd, *wr, *timer;
+	struct fs_xmlstream *xs;
+	char out[OUTBUF];
+	size_t outlen;
+	struct fs_actions acts;
+	struct timespec t0;
+	TAILQ_ENTRY(conn) link;
+};
+
+struct target {
+	char host[FS_DNS_NAME];
+	int port, priority, weight;
+	enum fs_ep_source source;
+	bool direct;
+};
+
+struct job {
+	struct fs_engine *e;
+	struct fs_domain_ev ev;
+	char key[65];
+	unsigned pending;      /* DNS lookups in flight */
+	bool srv_done[2];
+	struct target targets[MAX_TARGETS];
+	unsigned ntargets;
+	struct timespec t0;
+	bool probing;
+	TAILQ_HEAD(, conn) conns;
+	TAILQ_ENTRY(job) link;
+};
+
+struct fs_engine {
+	struct fs_engine_opts o;
+	struct event_base *base;
+	struct fs_dns *dns;
+	struct fs_tls_ctx *tls;
+	fs_domain_done_cb cb;
+	void *ud;
+	char **queue;
+	size_t nqueue, next;
+	unsigned running;
+	bool stopping;
+	struct event *sigint, *sigterm;
+	TAILQ_HEAD(, job) jobs;
+};
+
+static void job_maybe_done(struct job *j);
+static void conn_step(struct conn *c);
+static void conn_after(struct conn *c);
+static void start_jobs(struct fs_engine *e);
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* ---- connections ---- */
+
+static void
+want_write(struct conn *c)
+{
+	if (c->st != C_CLOSED && c->wr != NULL)
+		event_add(c->wr, NULL);
+}
+
+/* The peer is gone or we are done: release the socket now, the struct in conn_after(). */
+static void
+conn_close(struct conn *c)
+{
+	if (c->st == C_CLOSED)
+		return;
+	c->st = C_CLOSED;
+	if (c->ssl != NULL) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (c->rd != NULL)
+		event_del(c->rd);
+	if (c->wr != NULL)
+		event_del(c->wr);
+	if (c->timer != NULL)
+		event_del(c->timer);
+}
+
+static void
+conn_destroy(struct conn *c)
+{
+	struct job *j = c->job;
+
+	conn_close(c);
+	c->ev->duration_ms = ms_since(&c->t0);
+	if (c->rd != NULL)
+		event_free(c->rd);
+	if (c->wr != NULL)
+		event_free(c->wr);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	fs_xmlstream_free(c->xs);
+	fs_session_free(c->sess);
+	TAILQ_REMOVE(&j->conns, c, link);
+	free(c);
+	job_maybe_done(j);
+}
+
+/* Write what we can of the output buffer. */
+static void
+flush_out(struct conn *c)
+{
+	ssize_t n;
+	int r, err;
+
+	while (c->outlen > 0 && c->st == C_OPEN) {
+		if (c->ssl != NULL) {
+			ERR_clear_error();
+			r = SSL_write(c->ssl, c->out, (int)c->outlen);
+			if (r <= 0) {
+				err = SSL_get_error(c->ssl, r);
+				if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
+					if (err == SSL_ERROR_WANT_WRITE)
+						want_write(c);
+					return;
+				}
+				FS_EV_SET(c->ev->close_reason, "write failed on the TLS stream");
+				conn_close(c);
+				return;
+			}
+			n = r;
+		} else {
+			n = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK) {
+					want_write(c);
+					return;
+				}
+				if (c->ev->close_reason[0] == '\0')
+					FS_EV_SET(c->ev->close_reason, strerror(errno));
+				conn_close(c);
+				return;
+			}
+		}
+		c->ev->bytes_out += n;
+		memmove(c->out, c->out + n, c->outlen - (size_t)n);
+		c->outlen -= (size_t)n;
+	}
+}
+
+static void
+start_handshake(struct conn *c)
+{
+	struct job *j = c->job;
+
+	c->ssl = fs_tls_session(j->e->tls, c->fd, j->ev.domain, c->direct, fs_session_uses_client_cert(c->sess),
+	    &c->ev->tls);
+	if (c->ssl == NULL) {
+		FS_EV_SET(c->ev->tls.error, "cannot create a TLS session");
+		FS_EV_SET(c->ev->close_reason, "cannot create a TLS session");
+		conn_close(c);
+		return;
+	}
+	c->st = C_HANDSHAKE;
+}
+
+/* Run the actions a probe asked for. Returns true if a STARTTLS handshake began (unread input must go). */
+static bool
+run_actions(struct conn *c)
+{
+	struct fs_actions *a = &c->acts;
+	bool tls = false, close_after = false;
+	unsigned i;
+
+	for (i = 0; i < a->n && c->st != C_CLOSED; i++) {
+		switch (a->a[i].type) {
+		case FS_ACT_SEND:
+			if (c->outlen + a->a[i].len > OUTBUF) {
+				FS_EV_SET(c->ev->close_reason, "internal: output buffer full");
+				conn_close(c);
+				break;
+			}
+			memcpy(c->out + c->outlen, a->buf + a->a[i].off, a->a[i].len);
+			c->outlen += a->a[i].len;
+			break;
+		case FS_ACT_STARTTLS:
+			flush_out(c);
+			start_handshake(c);
+			tls = true;
+			break;
+		case FS_ACT_RESTART:
+			fs_xmlstream_reset(c->xs);
+			break;
+		case FS_ACT_CLOSE:
+			close_after = true;
+			break;
+		}
+	}
+	a->n = 0;
+	a->used = 0;
+	flush_out(c);
+	if (close_after)
+		conn_close(c);
+	if (tls && c->st == C_HANDSHAKE)
+		conn_step(c);
+	return tls;
+}
+
+static void
+deliver(struct conn *c, enum fs_pev_type type, const char *reason)
+{
+	struct fs_pev e = { .type = type, .reason = reason };
+
+	if (c->st == C_CLOSED)
+		return;
+	fs_session_event(c->sess, &e, &c->acts);
+	if (!c->in_feed)
+		run_actions(c);
+}
+
+static void
+xml_open(void *ud, const struct fs_xml_stream_header *hdr)
+{
+	struct conn *c = ud;
+	struct fs_pev e = { .type = FS_PEV_STREAM_OPEN, .hdr = hdr };
+
+	fs_session_event(c->sess, &e, &c->acts);
+	if (c->acts.n > 0)
+		fs_xmlstream_pause(c->xs);
+}
+
+static void
+xml_element(void *ud, const struct fs_xml_elem *el)
+{
+	struct conn *c = ud;
+	struct fs_pev e = { .type = FS_PEV_ELEMENT, .el = el };
+
+	fs_session_event(c->sess, &e, &c->acts);
+	if (c->acts.n > 0)
+		fs_xmlstream_pause(c->xs);
+}
+
+static void
+xml_close(void *ud)
+{
+	struct conn *c = ud;
+	struct fs_pev e = { .type = FS_PEV_STREAM_CLOSE };
+
+	fs_session_event(c->sess, &e, &c->acts);
+	if (c->acts.n > 0)
+		fs_xmlstream_pause(c->xs);
+}
+
+static const struct fs_xml_callbacks xml_cbs = { xml_open, xml_element, xml_close };
+
+/* Feed received plaintext to the parser, running the probe's actions between elements. */
+static void
+feed(struct conn *c, const char *buf, size_t n)
+{
+	size_t off = 0, used;
+	int r;
+
+	while (off < n && c->st == C_OPEN) {
+		used = 0;
+		c->in_feed = true;
+		r = fs_xmlstream_feed(c->xs, buf + off, n - off, &used);
+		c->in_feed = false;
+		if (r != 0) {
+			c->acts.n = 0;
+			c->acts.used = 0;
+			deliver(c, FS_PEV_XML_ERROR, fs_xmlstream_error(c->xs));
+			return;
+		}
+		off += used;
+		if (c->acts.n > 0 && run_actions(c)) {
+			/*
+			 * STARTTLS: whatever followed <proceed/> in plaintext is discarded,
+			 * never parsed (the CVE-2011-0411 injection class).
+			 */
+			c->ev->tls.injected_bytes += (long)(n - off);
+			return;
+		}
+		if (used == 0 && c->acts.n == 0)
+			break;
+	}
+}
+
+static void
+do_read(struct conn *c)
+{
+	char buf[READBUF];
+	ssize_t n;
+	int r, err;
+
+	while (c->st == C_OPEN) {
+		if (c->ssl != NULL) {
+			ERR_clear_error();
+			r = SSL_read(c->ssl, buf, sizeof(buf));
+			if (r <= 0) {
+				err = SSL_get_error(c->ssl, r);
+				if (err == SSL_ERROR_WANT_READ)
+					return;
+				if (err == SSL_ERROR_WANT_WRITE) {
+					want_write(c);
+					return;
+				}
+				deliver(c, FS_PEV_CLOSED, err == SSL_ERROR_ZERO_RETURN ?
+				    "the peer closed the TLS session" : "the peer closed the connection");
+				conn_close(c);
+				return;
+			}
+			n = r;
+		} else {
+			n = recv(c->fd, buf, sizeof(buf), 0);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				return;
+			if (n <= 0) {
+				deliver(c, FS_PEV_CLOSED, n == 0 ? "the peer closed the connection" :
+				    (errno == ECONNRESET ? "the peer reset the connection" : strerror(errno)));
+				conn_close(c);
+				return;
+			}
+		}
+		c->ev->bytes_in += n;
+		if ((size_t)c->ev->bytes_in > c->job->e->o.max_conn_bytes) {
+			char why[FS_EV_TEXT];
+			snprintf(why, sizeof(why), "the peer sent more than %zu bytes", c->job->e->o.max_conn_bytes);
+			deliver(c, FS_PEV_XML_ERROR, why);
+			conn_close(c);
+			return;
+		}
+		feed(c, buf, (size_t)n);
+	}
+}
+
+static void
+do_handshake(struct conn *c)
+{
+	int r, err;
+
+	ERR_clear_error();
+	r = SSL_do_handshake(c->ssl);
+	if (r == 1) {
+		c->st = C_OPEN;
+		fs_tls_record(c->ssl, c->job->ev.domain, &c->ev->tls);
+		deliver(c, FS_PEV_TLS_UP, NULL);
+		return;
+	}
+	err = SSL_get_error(c->ssl, r);
+	if (err == SSL_ERROR_WANT_READ)
+		return;
+	if (err == SSL_ERROR_WANT_WRITE) {
+		want_write(c);
+		return;
+	}
+	fs_tls_record_error(c->ssl, err, &c->ev->tls);
+	c->st = C_OPEN;  /* so the probe's event is delivered */
+	deliver(c, FS_PEV_TLS_FAILED, c->ev->tls.error);
+	conn_close(c);
+}
+
+static void
+conn_step(struct conn *c)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+
+	switch (c->st) {
+	case C_CONNECTING:
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+			soerr = errno;
+		if (soerr == EINPROGRESS)
+			return;
+		if (soerr != 0) {
+			FS_EV_SET(c->ev->connect_error, strerror(soerr));
+			FS_EV_SET(c->ev->close_reason, strerror(soerr));
+			conn_close(c);
+			return;
+		}
+		c->st = C_OPEN;
+		deliver(c, FS_PEV_CONNECTED, NULL);
+		if (c->st == C_OPEN)
+			do_read(c);
+		break;
+	case C_HANDSHAKE:
+		do_handshake(c);
+		if (c->st == C_OPEN)
+			do_read(c);
+		break;
+	case C_OPEN:
+		flush_out(c);
+		do_read(c);
+		break;
+	case C_CLOSED:
+		break;
+	}
+}
+
+static void
+conn_after(struct conn *c)
+{
+	if (c->st == C_CLOSED)
+		conn_destroy(c);
+}
+
+static void
+on_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	conn_step(c);
+	conn_after(c);
+}
+
+static void
+on_conn_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	deliver(c, FS_PEV_TIMEOUT, c->job->e->stopping ? "interrupted" : "timed out");
+	conn_close(c);
+	conn_after(c);
+}
+
+static int
+sockaddr_of(const struct fs_endpoint_ev *ep, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ep->address, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)ep->port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ep->address, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)ep->port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct fs_probe_env *env)
+{
+	struct fs_engine *e = j->e;
+	struct fs_endpoint_ev *ep = &j->ev.endpoints[epi];
+	struct fs_conn_ev *ev = &ep->conns[p->kind];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct timeval tv;
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	c->job = j;
+	c->ev = ev;
+	c->fd = -1;
+	c->direct = ep->direct_tls;
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	TAILQ_INSERT_TAIL(&j->conns, c, link);
+	if (ep->nconns <= (unsigned)p->kind)
+		ep->nconns = (unsigned)p->kind + 1;
+	if ((c->sess = fs_session_new(p, env, ev)) == NULL ||
+	    fs_xmlstream_new(NULL, &xml_cbs, c, &c->xs) != 0) {
+		FS_EV_SET(ev->close_reason, "out of memory");
+		goto fail;
+	}
+	if (sockaddr_of(ep, &ss, &sl) != 0) {
+		FS_EV_SET(ev->connect_error, "not a numeric address");
+		goto fail;
+	}
+	c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		FS_EV_SET(ev->connect_error, strerror(errno));
+		FS_EV_SET(ev->close_reason, strerror(errno));
+		goto fail;
+	}
+	c->rd = event_new(e->base, c->fd, EV_READ | EV_PERSIST, on_io, c);
+	c->wr = event_new(e->base, c->fd, EV_WRITE, on_io, c);
+	c->timer = evtimer_new(e->base, on_conn_timer, c);
+	if (c->rd == NULL || c->wr == NULL || c->timer == NULL) {
+		FS_EV_SET(ev->close_reason, "out of memory");
+		goto fail;
+	}
+	tv.tv_sec = e->o.timeout_ms / 1000;
+	tv.tv_usec = (e->o.timeout_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+	if (connect(c->fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
+		FS_EV_SET(ev->connect_error, strerror(errno));
+		FS_EV_SET(ev->close_reason, strerror(errno));
+		goto fail;
+	}
+	c->st = C_CONNECTING;
+	event_add(c->rd, NULL);
+	event_add(c->wr, NULL);
+	fs_debug("%s: %s [%s]:%d connecting", j->ev.domain, p->name, ep->address, ep->port);
+	return;
+fail:
+	conn_close(c);
+	conn_destroy(c);
+}
+
+/* ---- domains ---- */
+
+static void
+job_free(struct job *j)
+{
+	fs_domain_ev_clear(&j->ev);
+	free(j);
+}
+
+static void
+job_maybe_done(struct job *j)
+{
+	struct fs_engine *e = j->e;
+
+	if (j->pending > 0 || !j->probing || !TAILQ_EMPTY(&j->conns))
+		return;
+	j->ev.duration_ms = ms_since(&j->t0);
+	j->ev.interrupted = e->stopping;
+	TAILQ_REMOVE(&e->jobs, j, link);
+	e->running--;
+	e->cb(e->ud, &j->ev);
+	job_free(j);
+	start_jobs(e);
+}
+
+static void
+start_probes(struct job *j)
+{
+	struct fs_probe_env env;
+	unsigned i, k;
+
+	j->probing = true;
+	for (i = 0; i < j->ev.nendpoints; i++) {
+		memset(&env, 0, sizeof(env));
+		env.domain = j->ev.domain;
+		env.from = j->ev.params.from;
+		env.db_key = j->key;
+		env.have_client_cert = j->ev.params.have_client_cert;
+		env.endpoint_direct_tls = j->ev.endpoints[i].direct_tls;
+		for (k = 0; fs_probes[k] != NULL; k++)
+			if (fs_probes[k]->applies(&env) && !j->e->stopping)
+				conn_start(j, i, fs_probes[k], &env);
+	}
+	job_maybe_done(j);
+}
+
+struct addr_ctx {
+	struct job *j;
+	unsigned t;
+};
+
+static void
+addr_done(void *ud, int status, const char *err, const struct sockaddr_storage *addrs, unsigned n)
+{
+	struct addr_ctx *a = ud;
+	struct job *j = a->j;
+	struct target *t = &j->targets[a->t];
+	struct fs_endpoint_ev *ep;
+	char buf[INET6_ADDRSTRLEN], msg[FS_EV_TEXT];
+	unsigned i, k;
+	bool dup;
+
+	free(a);
+	if (status != 0 || n == 0) {
+		snprintf(msg, sizeof(msg), "%s: %s", t->host,
+		    status < 0 ? err : "no A/AAAA records");
+		FS_EV_APPEND(j->ev.dns.error, msg);
+	}
+	for (i = 0; i < n; i++) {
+		if (addrs[i].ss_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)&addrs[i])->sin_addr, buf, sizeof(buf));
+		else
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&addrs[i])->sin6_addr, buf, sizeof(buf));
+		dup = false;
+		for (k = 0; k < j->ev.nendpoints; k++)
+			if (strcmp(j->ev.endpoints[k].address, buf) == 0 && j->ev.endpoints[k].port == t->port &&
+			    j->ev.endpoints[k].direct_tls == t->direct)
+				dup = true;
+		if (dup)
+			continue;
+		if ((ep = fs_domain_ev_add_endpoint(&j->ev)) == NULL) {
+			FS_EV_APPEND(j->ev.dns.error, "(more endpoints than fedscan probes per domain; rest skipped)");
+			break;
+		}
+		FS_EV_SET(ep->host, t->host);
+		FS_EV_SET(ep->address, buf);
+		ep->port = t->port;
+		ep->source = t->source;
+		ep->priority = t->priority;
+		ep->weight = t->weight;
+		ep->direct_tls = t->direct;
+	}
+	if (--j->pending == 0)
+		start_probes(j);
+}
+
+static void
+resolve_targets(struct job *j)
+{
+	struct addr_ctx *a;
+	unsigned i, n = j->ntargets;
+
+	if (n == 0) {
+		start_probes(j);
+		return;
+	}
+	j->pending += n;
+	for (i = 0; i < n; i++) {
+		if ((a = malloc(sizeof(*a))) == NULL) {
+			j->pending--;
+			continue;
+		}
+		a->j = j;
+		a->t = i;
+		fs_dns_addr(j->e->dns, j->targets[i].host, addr_done, a);
+	}
+}
+
+static int
+target_cmp(const void *a, const void *b)
+{
+	const struct target *x = a, *y = b;
+
+	/* RFC 2782: lower priority first; within one priority, heavier first (every target is probed anyway). */
+	if (x->priority != y->priority)
+		return x->priority - y->priority;
+	return y->weight - x->weight;
+}
+
+static void
+add_target(struct job *j, const char *host, int port, int prio, int weight, enum fs_ep_source src, bool direct)
+{
+	struct target *t;
+
+	if (j->ntargets >= MAX_TARGETS)
+		return;
+	t = &j->targets[j->ntargets++];
+	snprintf(t->host, sizeof(t->host), "%s", host);
+	t->port = port;
+	t->priority = prio;
+	t->weight = weight;
+	t->source = src;
+	t->direct = direct;
+}
+
+struct srv_ctx {
+	struct job *j;
+	bool tls;
+};
+
+static void
+srv_done(void *ud, int status, const char *err, const struct fs_srv_rec *recs, unsigned n)
+{
+	struct srv_ctx *s = ud;
+	struct job *j = s->j;
+	bool tls = s->tls;
+	char msg[FS_EV_TEXT];
+	unsigned i;
+
+	free(s);
+	if (status < 0) {
+		snprintf(msg, sizeof(msg), "_%s-server._tcp: %s;", tls ? "xmpps" : "xmpp", err);
+		FS_EV_APPEND(j->ev.dns.error, msg);
+	}
+	/* RFC 2782 / RFC 6120 §3.2.1: a single target "." means the service is decidedly not available. */
+	if (status == 0 && n == 1 && (strcmp(recs[0].target, ".") == 0 || recs[0].target[0] == '\0')) {
+		if (!tls)
+			j->ev.dns.srv_dot = true;
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (recs[i].target[0] == '\0' || strcmp(recs[i].target, ".") == 0)
+			continue;
+		add_target(j, recs[i].target, recs[i].port, recs[i].priority, recs[i].weight,
+		    tls ? FS_SRC_SRV_TLS : FS_SRC_SRV, tls);
+		if (tls)
+			j->ev.dns.srv_tls_found = true;
+		else
+			j->ev.dns.srv_found = true;
+	}
+	j->srv_done[tls] = true;
+	j->pending--;
+	if (!j->srv_done[0] || !j->srv_done[1])
+		return;
+	/* RFC 6120 §3.2.2: no SRV at all → the domain itself on 5269; "." → no service, no fallback. */
+	if (!j->ev.dns.srv_found && !j->ev.dns.srv_tls_found && !j->ev.dns.srv_dot)
+		add_target(j, j->ev.domain, 5269, 0, 0, FS_SRC_FALLBACK, false);
+	qsort(j->targets, j->ntargets, sizeof(j->targets[0]), target_cmp);
+	resolve_targets(j);
+}
+
+static void
+job_start(struct fs_engine *e, const char *domain)
+{
+	struct job *j;
+	struct srv_ctx *s;
+	unsigned char rnd[32];
+	char name[FS_DNS_NAME + 32];
+	int i, t;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->e = e;
+	TAILQ_INIT(&j->conns);
+	TAILQ_INSERT_TAIL(&e->jobs, j, link);
+	e->running++;
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
+	FS_EV_SET(j->ev.domain, domain);
+	FS_EV_SET(j->ev.params.from, e->o.from);
+	j->ev.params.have_client_cert = e->o.client_cert != NULL;
+	j->ev.params.timeout_ms = e->o.timeout_ms;
+	/* A random key for our own FROM: no one can be impersonated with it (protocol-notes §3.1). */
+	RAND_bytes(rnd, sizeof(rnd));
+	for (i = 0; i < 32; i++)
+		snprintf(j->key + 2 * i, 3, "%02x", rnd[i]);
+	if (e->o.connect_host != NULL) {
+		add_target(j, e->o.connect_host, e->o.connect_port > 0 ? e->o.connect_port : 5269, 0, 0,
+		    FS_SRC_CONNECT, e->o.direct_tls);
+		resolve_targets(j);
+		return;
+	}
+	j->pending = 2;
+	for (t = 0; t < 2; t++) {
+		if ((s = malloc(sizeof(*s))) == NULL) {
+			j->pending--;
+			j->srv_done[t] = true;
+			continue;
+		}
+		s->j = j;
+		s->tls = t == 1;
+		snprintf(name, sizeof(name), "_%s-server._tcp.%s", t ? "xmpps" : "xmpp", domain);
+		fs_dns_srv(e->dns, name, srv_done, s);
+	}
+}
+
+static void
+start_jobs(struct fs_engine *e)
+{
+	while (!e->stopping && e->running < e->o.concurrency && e->next < e->nqueue)
+		job_start(e, e->queue[e->next++]);
+	if (e->running == 0 && (e->next >= e->nqueue || e->stopping))
+		event_base_loopexit(e->base, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct fs_engine *e = arg;
+	struct job *j, *jn;
+	struct conn *c, *cn;
+	struct timeval now = { 0, 0 };
+
+	if (e->stopping)
+		return;
+	fs_warn("interrupted: finishing the domains in flight as interrupted");
+	e->stopping = true;
+	/* Time out every live connection now; their domains then report as interrupted. */
+	for (j = TAILQ_FIRST(&e->jobs); j != NULL; j = jn) {
+		jn = TAILQ_NEXT(j, link);
+		for (c = TAILQ_FIRST(&j->conns); c != NULL; c = cn) {
+			cn = TAILQ_NEXT(c, link);
+			if (c->timer != NULL && c->st != C_CLOSED)
+				evtimer_add(c->timer, &now);
+		}
+	}
+}
+
+int
+fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud, struct fs_engine **out,
+    char *err, size_t errlen)
+{
+	struct fs_engine *e;
+
+	*out = NULL;
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	e->o = *opts;
+	if (e->o.timeout_ms <= 0)
+		e->o.timeout_ms = FS_DEFAULT_TIMEOUT_MS;
+	if (e->o.concurrency == 0)
+		e->o.concurrency = FS_DEFAULT_CONCURRENCY;
+	if (e->o.max_conn_bytes == 0)
+		e->o.max_conn_bytes = FS_DEFAULT_MAX_CONN_BYTES;
+	e->cb = cb;
+	e->ud = ud;
+	TAILQ_INIT(&e->jobs);
+	if ((e->base = event_base_new()) == NULL) {
+		snprintf(err, errlen, "cannot create the event loop");
+		goto fail;
+	}
+	if (fs_dns_new(e->base, opts->resolver, e->o.timeout_ms, &e->dns, err, errlen) != 0)
+		goto fail;
+	if (fs_tls_ctx_new(opts->ca_file, opts->client_cert, opts->client_key, &e->tls, err, errlen) != 0)
+		goto fail;
+	e->sigint = evsignal_new(e->base, SIGINT, on_signal, e);
+	e->sigterm = evsignal_new(e->base, SIGTERM, on_signal, e);
+	*out = e;
+	return 0;
+fail:
+	fs_engine_free(e);
+	return -1;
+}
+
+int
+fs_engine_add(struct fs_engine *e, const char *domain)
+{
+	char **q, *d;
+
+	if ((d = strdup(domain)) == NULL)
+		return -1;
+	if ((q = realloc(e->queue, (e->nqueue + 1) * sizeof(*q))) == NULL) {
+		free(d);
+		return -1;
+	}
+	e->queue = q;
+	e->queue[e->nqueue++] = d;
+	return 0;
+}
+
+int
+fs_engine_run(struct fs_engine *e)
+{
+	if (e->sigint != NULL)
+		evsignal_add(e->sigint, NULL);
+	if (e->sigterm != NULL)
+		evsignal_add(e->sigterm, NULL);
+	start_jobs(e);
+	if (e->running > 0 && event_base_dispatch(e->base) < 0)
+		return -1;
+	if (e->sigint != NULL)
+		evsignal_del(e->sigint);
+	if (e->sigterm != NULL)
+		evsignal_del(e->sigterm);
+	return 0;
+}
+
+void
+fs_engine_stop(struct fs_engine *e)
+{
+	on_signal(SIGTERM, 0, e);
+}
+
+void
+fs_engine_free(struct fs_engine *e)
+{
+	struct job *j;
+	struct conn *c;
+	size_t i;
+
+	if (e == NULL)
+		return;
+	while ((j = TAILQ_FIRST(&e->jobs)) != NULL) {
+		while ((c = TAILQ_FIRST(&j->conns)) != NULL) {
+			TAILQ_REMOVE(&j->conns, c, link);
+			conn_close(c);
+			if (c->rd != NULL)
+				event_free(c->rd);
+			if (c->wr != NULL)
+				event_free(c->wr);
+			if (c->timer != NULL)
+				event_free(c->timer);
+			fs_xmlstream_free(c->xs);
+			fs_session_free(c->sess);
+			free(c);
+		}
+		TAILQ_REMOVE(&e->jobs, j, link);
+		job_free(j);
+	}
+	/* Destroying the resolver fires pending callbacks; no job is left for them to touch. */
+	e->running = 0;
+	fs_dns_free(e->dns);
+	fs_tls_ctx_free(e->tls);
+	if (e->sigint != NULL)
+		event_free(e->sigint);
+	if (e->sigterm != NULL)
+		event_free(e->sigterm);
+	if (e->base != NULL)
+		event_base_free(e->base);
+	for (i = 0; i < e->nqueue; i++)
+		free(e->queue[i]);
+	free(e->queue);
+	free(e);
+}

@@ -1,0 +1,116 @@
+/* evidence.c: names of evidence enums, bounded string setters, and a domain's endpoint list. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fedscan/evidence.h"
+
+const char *
+fs_ep_source_name(enum fs_ep_source s)
+{
+	switch (s) {
+	case FS_SRC_SRV: return "srv";
+	case FS_SRC_SRV_TLS: return "srv-tls";
+	case FS_SRC_FALLBACK: return "fallback";
+	case FS_SRC_CONNECT: return "connect";
+	}
+	return "?";
+}
+
+const char *
+fs_conn_kind_name(enum fs_conn_kind k)
+{
+	switch (k) {
+	case FS_CONN_STARTTLS: return "starttls";
+	case FS_CONN_PLAIN: return "plain";
+	case FS_CONN_DIRECT_TLS: return "direct-tls";
+	case FS_CONN_STARTTLS_NOCERT: return "starttls-nocert";
+	default: return "?";
+	}
+}
+
+const char *
+fs_db_ev_name(enum fs_db_ev r)
+{
+	switch (r) {
+	case FS_DB_NOT_SENT: return "not-sent";
+	case FS_DB_VALID: return "valid";
+	case FS_DB_INVALID: return "invalid";
+	case FS_DB_ERROR: return "error";
+	case FS_DB_STREAM_ERROR: return "stream-error";
+	case FS_DB_CLOSED: return "closed";
+	case FS_DB_TIMEOUT: return "timeout";
+	}
+	return "?";
+}
+
+void
+fs_ev_set(char *dst, size_t dstsize, const char *src)
+{
+	size_t n;
+
+	if (dstsize == 0)
+		return;
+	if (src == NULL)
+		src = "";
+	n = strlen(src);
+	if (n >= dstsize) {
+		n = dstsize - 1;
+		/* Do not cut a UTF-8 sequence in half. */
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void
+fs_ev_append(char *dst, size_t dstsize, const char *word)
+{
+	size_t have = strlen(dst), need = strlen(word) + (have > 0 ? 1 : 0);
+
+	if (have + need >= dstsize)
+		return;
+	if (have > 0)
+		dst[have++] = ' ';
+	memcpy(dst + have, word, strlen(word) + 1);
+}
+
+struct fs_endpoint_ev *
+fs_domain_ev_add_endpoint(struct fs_domain_ev *d)
+{
+	struct fs_endpoint_ev *n;
+
+	if (d->nendpoints >= FS_MAX_ENDPOINTS)
+		return NULL;
+	if ((n = realloc(d->endpoints, (d->nendpoints + 1) * sizeof(*n))) == NULL)
+		return NULL;
+	d->endpoints = n;
+	memset(&n[d->nendpoints], 0, sizeof(*n));
+	return &n[d->nendpoints++];
+}
+
+void
+fs_domain_ev_clear(struct fs_domain_ev *d)
+{
+	if (d == NULL)
+		return;
+	free(d->endpoints);
+	d->endpoints = NULL;
+	d->nendpoints = 0;
+}
+
+bool
+fs_ev_has_word(const char *list, const char *word)
+{
+	size_t l = strlen(word);
+	const char *p = list;
+
+	if (l == 0)
+		return false;
+	while ((p = strstr(p, word)) != NULL) {
+		if ((p == list || p[-1] == ' ') && (p[l] == '\0' || p[l] == ' '))
+			return true;
+		p += l;
+	}
+	return false;
+}

@@ -1,0 +1,568 @@
+/* infer.c: evidence → effective TLS/SASL/Dialback, rule by rule (protocol-notes §3.2), with no side effects. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fedscan/infer.h"
+
+#define EXPIRY_WARN_DAYS 14
+
+const char *
+fs_conf_name(enum fs_conf c)
+{
+	switch (c) {
+	case FS_CONF_HIGH: return "high";
+	case FS_CONF_MEDIUM: return "medium";
+	case FS_CONF_LOW: return "low";
+	default: return "none";
+	}
+}
+
+static void __attribute__((format(printf, 2, 3)))
+line(struct fs_inference *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nlines >= FS_INFER_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->lines[r->nlines++], FS_EV_TEXT, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+problem(struct fs_inference *r, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[FS_EV_TEXT];
+	unsigned i;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < r->nproblems; i++)
+		if (strcmp(r->problems[i], buf) == 0)
+			return;
+	if (r->nproblems < FS_INFER_PROBLEMS)
+		memcpy(r->problems[r->nproblems++], buf, sizeof(buf));
+}
+
+static bool
+is(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+/* A connection whose peer spoke a jabber:server stream to us. */
+static bool
+spoke_xmpp(const struct fs_conn_ev *c)
+{
+	return c->attempted && (c->pre.header || c->post.header) && !c->xml_error &&
+	    (c->pre.header ? (c->pre.version[0] != '\0' || !c->pre.version1) : true) &&
+	    !strstr(c->close_reason, "jabber:client") && !strstr(c->close_reason, "not <stream:stream>") &&
+	    !strstr(c->close_reason, "does not declare");
+}
+
+/* Dialback answers that show the receiver tried to verify our key (rule T6/D1). */
+static bool
+db_verified(const struct fs_dialback_ev *db)
+{
+	if (db->result == FS_DB_VALID || db->result == FS_DB_INVALID)
+		return true;
+	if (db->result == FS_DB_ERROR)
+		return is(db->condition, "remote-server-not-found") || is(db->condition, "remote-connection-failed") ||
+		    is(db->condition, "remote-server-timeout") || is(db->condition, "forbidden") ||
+		    is(db->condition, "undefined-condition");
+	/* RFC 3920-style servers report a failed connect-back as a stream error. */
+	if (db->result == FS_DB_STREAM_ERROR)
+		return is(db->condition, "remote-connection-failed");
+	return false;
+}
+
+/* Verification started but never finished within the wait (Prosody: silence, then <connection-timeout/>). */
+static bool
+db_pending(const struct fs_dialback_ev *db)
+{
+	return db->result == FS_DB_TIMEOUT ||
+	    (db->result == FS_DB_STREAM_ERROR && is(db->condition, "connection-timeout"));
+}
+
+/* Rule D6: the answer is about our FROM or TO, not about dialback. */
+static bool
+db_refuses_us(const struct fs_dialback_ev *db)
+{
+	if (db->result == FS_DB_ERROR)
+		return is(db->condition, "item-not-found") || is(db->condition, "not-allowed") ||
+		    is(db->condition, "host-unknown");
+	if (db->result == FS_DB_STREAM_ERROR)
+		return is(db->condition, "host-unknown") || is(db->condition, "improper-addressing") ||
+		    is(db->condition, "invalid-from");
+	return false;
+}
+
+/* TLS is required before dialback (rule T5). */
+static bool
+db_policy_violation(const struct fs_dialback_ev *db)
+{
+	if (db->result == FS_DB_ERROR)
+		return is(db->condition, "policy-violation") || is(db->condition, "not-authorized");
+	if (db->result == FS_DB_STREAM_ERROR && is(db->condition, "policy-violation"))
+		return strcasestr(db->text, "dialback") == NULL || strcasestr(db->text, "disabled") == NULL;
+	return false;
+}
+
+/* Dialback itself is refused (rule D2). */
+static bool
+db_refused(const struct fs_dialback_ev *db)
+{
+	if (db->result != FS_DB_STREAM_ERROR)
+		return false;
+	if (is(db->condition, "unsupported-stanza-type") || is(db->condition, "not-authorized"))
+		return true;
+	return is(db->condition, "policy-violation") && strcasestr(db->text, "dialback") != NULL &&
+	    strcasestr(db->text, "disabled") != NULL;
+}
+
+static const char *
+db_words(const struct fs_dialback_ev *db, char *buf, size_t size)
+{
+	switch (db->result) {
+	case FS_DB_VALID: return "type='valid'";
+	case FS_DB_INVALID: return "type='invalid'";
+	case FS_DB_ERROR:
+		snprintf(buf, size, "dialback error <%s/>%s%s", db->condition, db->text[0] ? " " : "", db->text);
+		return buf;
+	case FS_DB_STREAM_ERROR:
+		snprintf(buf, size, "stream error <%s/>%s%s", db->condition, db->text[0] ? " " : "", db->text);
+		return buf;
+	case FS_DB_CLOSED: return "the connection was closed";
+	case FS_DB_TIMEOUT: return "no answer before our timeout";
+	default: return "not sent";
+	}
+}
+
+static void
+cert_checks(const struct fs_domain_ev *d, const char *where, const struct fs_tls_ev *t, long long now,
+    struct fs_inference *r)
+{
+	long long days;
+
+	if (!t->ok)
+		return;
+	if (!t->cert.present) {
+		problem(r, "%s: the server presented no certificate", where);
+		r->cert_problem = true;
+		return;
+	}
+	if (t->expired) {
+		problem(r, "%s: certificate expired on %s", where, t->cert.not_after);
+		r->cert_problem = true;
+	} else if (t->cert.not_after_epoch > 0) {
+		days = (t->cert.not_after_epoch - now) / 86400;
+		if (days < EXPIRY_WARN_DAYS) {
+			problem(r, "%s: certificate expires in %lld days (%s)", where, days, t->cert.not_after);
+			r->cert_problem = true;
+		}
+	}
+	if (!t->name_ok) {
+		problem(r, "%s: certificate does not match the name %s (RFC 6125: DNS-ID, SRV-ID or XmppAddr); it names %s",
+		    where, d->domain, t->cert.sans[0] ? t->cert.sans : t->cert.subject);
+		r->cert_problem = true;
+	}
+	if (!t->chain_ok && !t->expired) {
+		problem(r, "%s: certificate not trusted: %s", where, t->verify_error);
+		r->cert_problem = true;
+	}
+	if (is(t->version, "TLSv1") || is(t->version, "TLSv1.1") || is(t->version, "SSLv3")) {
+		problem(r, "%s: negotiated %s, below TLS 1.2 (RFC 7525)", where, t->version);
+	}
+}
+
+void
+fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, struct fs_inference *r)
+{
+	const struct fs_endpoint_ev *ep = &d->endpoints[epi];
+	const struct fs_conn_ev *c1 = &ep->conns[FS_CONN_STARTTLS], *c2 = &ep->conns[FS_CONN_PLAIN];
+	const struct fs_conn_ev *c3 = &ep->conns[FS_CONN_DIRECT_TLS];
+	const struct fs_conn_ev *tlsc = NULL;  /* the connection whose TLS we judge: C1, else C3 */
+	const struct fs_stream_ev *pre = NULL, *post = NULL;
+	const struct fs_conn_ev *dbs[4];
+	char where[FS_EV_TEXT], w[FS_EV_TEXT];
+	bool have_cert = d->params.have_client_cert, any_feature_db = false, any_db_ns = false;
+	bool db_true = false, db_false_tls = false, db_false_plain = false, db_pend = false, db_any_sent = false;
+	unsigned i, ndb = 0;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(where, sizeof(where), "[%s]:%d", ep->address, ep->port);
+	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
+		const struct fs_conn_ev *c = &ep->conns[i];
+		if (!c->attempted)
+			continue;
+		if (c->connected)
+			r->connected = true;
+		if (spoke_xmpp(c))
+			r->reachable = true;
+		else if (c->connected && (c->pre.header || c->post.header || c->xml_error))
+			r->xmpp_error = true;
+		if (c->tls.injected_bytes > 0)
+			problem(r, "%s: %ld bytes after <proceed/> before the TLS handshake (discarded, never parsed)",
+			    where, c->tls.injected_bytes);
+	}
+	if (!r->reachable) {
+		const struct fs_conn_ev *c = c1->attempted ? c1 : (c3->attempted ? c3 : c2);
+		if (!r->connected)
+			snprintf(r->error, sizeof(r->error), "%s: cannot connect: %s", where,
+			    c->connect_error[0] ? c->connect_error : c->close_reason);
+		else
+			snprintf(r->error, sizeof(r->error), "%s: no XMPP server-to-server stream: %s", where,
+			    c->close_reason[0] ? c->close_reason : "no stream header");
+		FS_EV_SET(r->tls_unknown, r->error);
+		FS_EV_SET(r->sasl_unknown, r->error);
+		FS_EV_SET(r->dialback_unknown, r->error);
+		return;
+	}
+
+	if (c1->attempted && c1->pre.header)
+		pre = &c1->pre;
+	else if (c2->attempted && c2->pre.header)
+		pre = &c2->pre;
+	if (c1->attempted && c1->tls.attempted)
+		tlsc = c1;
+	else if (c3->attempted && c3->tls.attempted)
+		tlsc = c3;
+	if (tlsc != NULL && tlsc->tls.ok && tlsc->post.header)
+		post = &tlsc->post;
+
+	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
+		const struct fs_conn_ev *c = &ep->conns[i];
+		if (c->pre.dialback || c->post.dialback || c->post_sasl.dialback)
+			any_feature_db = true;
+		if (c->pre.db_ns || c->post.db_ns)
+			any_db_ns = true;
+		if (c->tls.ok)
+			r->tls_used = true;
+		if (c->dialback.result != FS_DB_NOT_SENT)
+			dbs[ndb++] = c;
+	}
+	if (tlsc != NULL)
+		cert_checks(d, where, &tlsc->tls, now, r);
+
+	/* ---- TLS ---- */
+	if (pre != NULL && !pre->version1) {
+		r->s.tls = FS_LEVEL_NOTSUPPORTED;
+		r->tls_conf = FS_CONF_HIGH;
+		line(r, "T2: %s answers without version='1.0' (a pre-1.0 server: no TLS, no SASL)", where);
+	} else if (pre != NULL && pre->starttls_required) {
+		r->s.tls = FS_LEVEL_REQUIRED;
+		r->tls_conf = FS_CONF_HIGH;
+		line(r, "T3: %s advertises <starttls><required/></starttls>", where);
+	} else if (pre != NULL && pre->only_starttls) {
+		r->s.tls = FS_LEVEL_REQUIRED;
+		r->tls_conf = FS_CONF_HIGH;
+		line(r, "T4: %s offers STARTTLS as its only feature (RFC 6120 §5.3.1: mandatory to negotiate)", where);
+	} else if (pre != NULL && pre->features && !pre->starttls && !(c3->attempted && c3->tls.ok)) {
+		r->s.tls = FS_LEVEL_NOTSUPPORTED;
+		r->tls_conf = FS_CONF_HIGH;
+		line(r, "T1: %s offers no STARTTLS", where);
+	} else if (pre == NULL && c3->attempted && c3->tls.ok) {
+		/* Direct TLS only: TLS is the only way in. */
+		r->s.tls = FS_LEVEL_REQUIRED;
+		r->tls_conf = FS_CONF_MEDIUM;
+		line(r, "T4: %s speaks direct TLS (XEP-0368) only", where);
+	} else if (pre != NULL && pre->starttls) {
+		const struct fs_dialback_ev *db = &c2->dialback;
+		char b[FS_EV_TEXT];
+		if (db_policy_violation(db)) {
+			r->s.tls = FS_LEVEL_REQUIRED;
+			r->tls_conf = FS_CONF_HIGH;
+			line(r, "T5: %s offers STARTTLS without <required/> but refuses dialback without TLS: %s", where,
+			    db_words(db, b, sizeof(b)));
+		} else if (db_verified(db)) {
+			r->s.tls = FS_LEVEL_OPTIONAL;
+			r->tls_conf = FS_CONF_HIGH;
+			line(r, "T6: %s offers STARTTLS without <required/> and verifies dialback without TLS: %s", where,
+			    db_words(db, b, sizeof(b)));
+		} else if (db_pending(db)) {
+			r->s.tls = FS_LEVEL_OPTIONAL;
+			r->tls_conf = FS_CONF_MEDIUM;
+			line(r, "T7: %s offers STARTTLS without <required/>; dialback without TLS was accepted for "
+			    "verification (%s)", where, db_words(db, b, sizeof(b)));
+		} else if (db_refused(db)) {
+			r->s.tls = FS_LEVEL_REQUIRED;
+			r->tls_conf = FS_CONF_MEDIUM;
+			line(r, "T8: %s offers STARTTLS without <required/> but refuses dialback without TLS (%s), and "
+			    "SASL needs TLS: nothing authenticates without TLS", where, db_words(db, b, sizeof(b)));
+		} else {
+			r->s.tls = FS_LEVEL_OPTIONAL;
+			r->tls_conf = FS_CONF_LOW;
+			line(r, "T7: %s offers STARTTLS without <required/> (dialback without TLS: %s)", where,
+			    db_words(db, b, sizeof(b)));
+		}
+	} else {
+		FS_EV_SET(r->tls_unknown, "no stream features were received");
+	}
+	if (tlsc != NULL && r->s.tls != FS_LEVEL_NOTSUPPORTED &&
+	    (tlsc->starttls == FS_STARTTLS_FAILURE || (tlsc->tls.attempted && !tlsc->tls.ok))) {
+		r->tls_failed = true;
+		if (tlsc->starttls == FS_STARTTLS_FAILURE)
+			problem(r, "%s: STARTTLS refused with <failure/>", where);
+		else
+			problem(r, "%s: TLS handshake failed: %s", where, tlsc->tls.error);
+		line(r, "T9: %s: TLS cannot be negotiated; effectively TLS NotSupported", where);
+		r->s.tls = FS_LEVEL_NOTSUPPORTED;
+		r->tls_conf = FS_CONF_HIGH;
+	}
+
+	/* ---- S7: certificate required after TLS ---- */
+	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
+		const struct fs_conn_ev *c = &ep->conns[i];
+		if (c->attempted && !c->client_cert && c->tls.ok && is(c->stream_error, "not-authorized") &&
+		    is(c->stream_error_stage, "post-tls")) {
+			r->cert_required = true;
+			line(r, "S7: %s refuses the stream after TLS without a valid certificate for our domain: "
+			    "<not-authorized/> %s", where, c->stream_error_text);
+		}
+	}
+
+	/* ---- Dialback ---- */
+	for (i = 0; i < ndb; i++) {
+		const struct fs_dialback_ev *db = &dbs[i]->dialback;
+		char b[FS_EV_TEXT];
+		const char *how = db->over_tls ? "over TLS" : "without TLS";
+		db_any_sent = true;
+		snprintf(w, sizeof(w), "%s (%s)", where, fs_conn_kind_name(dbs[i]->kind));
+		if (db_refuses_us(db)) {
+			r->from_refused = true;
+			line(r, "D6: %s answers dialback %s about our addressing, not dialback: %s", w, how,
+			    db_words(db, b, sizeof(b)));
+		} else if (db_verified(db)) {
+			db_true = true;
+			line(r, "D1: %s: dialback %s reached verification: %s", w, how, db_words(db, b, sizeof(b)));
+		} else if (db_refused(db)) {
+			if (db->over_tls)
+				db_false_tls = true;
+			else
+				db_false_plain = true;
+			line(r, "D2: %s refuses dialback %s: %s", w, how, db_words(db, b, sizeof(b)));
+		} else if (db_pending(db)) {
+			db_pend = true;
+			line(r, "D1: %s accepted dialback %s for verification; it did not finish (%s)", w, how,
+			    db_words(db, b, sizeof(b)));
+		} else if (db_policy_violation(db) && !db->over_tls) {
+			line(r, "D1: %s wants TLS before dialback (%s)", w, db_words(db, b, sizeof(b)));
+		}
+	}
+	if (db_true) {
+		r->s.dialback = FS_DIALBACK_TRUE;
+		r->dialback_conf = FS_CONF_HIGH;
+	} else if (db_false_tls) {
+		r->s.dialback = FS_DIALBACK_FALSE;
+		r->dialback_conf = FS_CONF_HIGH;
+	} else if (db_pend) {
+		r->s.dialback = FS_DIALBACK_TRUE;
+		r->dialback_conf = any_feature_db ? FS_CONF_MEDIUM : FS_CONF_LOW;
+		if (any_feature_db)
+			line(r, "D3: %s advertises the dialback feature (urn:xmpp:features:dialback)", where);
+	} else if (db_false_plain && r->s.tls != FS_LEVEL_REQUIRED) {
+		r->s.dialback = FS_DIALBACK_FALSE;
+		r->dialback_conf = FS_CONF_MEDIUM;
+	} else if (any_feature_db && !r->from_refused) {
+		r->s.dialback = FS_DIALBACK_TRUE;
+		r->dialback_conf = FS_CONF_MEDIUM;
+		line(r, "D3: %s advertises the dialback feature (urn:xmpp:features:dialback)", where);
+	} else if (!any_feature_db && !any_db_ns && !r->from_refused &&
+	    (db_any_sent || r->cert_required || (post != NULL && post->features))) {
+		r->s.dialback = FS_DIALBACK_FALSE;
+		r->dialback_conf = FS_CONF_MEDIUM;
+		line(r, "D5: %s neither advertises dialback nor declares xmlns:db", where);
+	} else if (any_db_ns && !r->from_refused && !r->cert_required) {
+		r->s.dialback = FS_DIALBACK_TRUE;
+		r->dialback_conf = FS_CONF_LOW;
+		line(r, "D4: %s declares xmlns:db (a weak hint: ejabberd always does)", where);
+	} else {
+		FS_EV_SET(r->dialback_unknown, r->from_refused ?
+		    "the partner refused our FROM domain before any dialback verification (use --from with a domain "
+		    "it accepts)" : r->cert_required ?
+		    "the partner requires a certificate valid for our domain before dialback (rerun with --client-cert)" :
+		    "no dialback answer was seen");
+	}
+
+	/* ---- SASL ---- */
+	if (r->s.tls == FS_LEVEL_NOTSUPPORTED) {
+		r->s.sasl = FS_LEVEL_NOTSUPPORTED;
+		r->sasl_conf = FS_CONF_HIGH;
+		line(r, "S0: %s: no TLS, so no SASL EXTERNAL", where);
+	} else {
+		const struct fs_conn_ev *sc = NULL;  /* the connection that tried EXTERNAL */
+		bool offered = false, cert_req = false, dialback_ok_without_cert;
+		for (i = 0; i < FS_CONN_KIND_LAST; i++) {
+			const struct fs_conn_ev *c = &ep->conns[i];
+			if (c->sasl.result != FS_SASL_NOT_TRIED)
+				sc = c;
+			if (fs_ev_has_word(c->post.mechanism_list, "EXTERNAL"))
+				offered = true;
+			if (c->tls.cert_requested)
+				cert_req = true;
+		}
+		/* Whether a certificate-less peer can still authenticate with dialback over TLS. */
+		dialback_ok_without_cert = false;
+		for (i = 0; i < ndb; i++)
+			if (dbs[i]->dialback.over_tls && !dbs[i]->client_cert &&
+			    (db_verified(&dbs[i]->dialback) || db_pending(&dbs[i]->dialback)))
+				dialback_ok_without_cert = true;
+		if (sc != NULL && sc->sasl.result == FS_SASL_SUCCESS) {
+			line(r, "S3: %s accepted SASL EXTERNAL with our certificate", where);
+			if (r->s.dialback == FS_DIALBACK_FALSE || (r->cert_required && !dialback_ok_without_cert)) {
+				r->s.sasl = FS_LEVEL_REQUIRED;
+				r->sasl_conf = FS_CONF_HIGH;
+				line(r, "S6: %s: without a certificate nothing but SASL authenticates", where);
+				if (r->s.dialback != FS_DIALBACK_FALSE) {
+					r->s.dialback = FS_DIALBACK_FALSE;
+					r->dialback_conf = FS_CONF_MEDIUM;
+				}
+			} else {
+				r->s.sasl = FS_LEVEL_OPTIONAL;
+				r->sasl_conf = r->s.dialback == FS_DIALBACK_TRUE ? FS_CONF_HIGH : FS_CONF_MEDIUM;
+			}
+		} else if (tlsc != NULL && tlsc->tls.ok && !cert_req) {
+			r->s.sasl = FS_LEVEL_NOTSUPPORTED;
+			r->sasl_conf = FS_CONF_HIGH;
+			line(r, "S1: %s sent no CertificateRequest in the TLS handshake: SASL EXTERNAL cannot happen", where);
+		} else if (have_cert && post != NULL && post->features && !offered && tlsc->client_cert &&
+		    tlsc->tls.cert_sent) {
+			r->s.sasl = FS_LEVEL_NOTSUPPORTED;
+			r->sasl_conf = FS_CONF_MEDIUM;
+			line(r, "S2: %s does not offer SASL EXTERNAL after TLS although we presented our certificate", where);
+		} else if (sc != NULL && sc->sasl.result == FS_SASL_FAILURE) {
+			r->s.sasl = r->s.dialback == FS_DIALBACK_FALSE ? FS_LEVEL_REQUIRED : FS_LEVEL_OPTIONAL;
+			r->sasl_conf = FS_CONF_MEDIUM;
+			line(r, "S4: %s offers SASL EXTERNAL but refused our certificate: <%s/> %s", where,
+			    sc->sasl.condition, sc->sasl.text);
+			problem(r, "%s: SASL EXTERNAL failed with our certificate: <%s/> %s", where, sc->sasl.condition,
+			    sc->sasl.text);
+		} else if (offered && !have_cert) {
+			r->s.sasl = r->s.dialback == FS_DIALBACK_FALSE ? FS_LEVEL_REQUIRED : FS_LEVEL_OPTIONAL;
+			r->sasl_conf = FS_CONF_MEDIUM;
+			line(r, "S4: %s offers SASL EXTERNAL after TLS to a peer without a certificate (success unproven; "
+			    "rerun with --client-cert to prove it)", where);
+		} else if (r->cert_required) {
+			FS_EV_SET(r->sasl_unknown, "the partner requires a certificate valid for our domain before it "
+			    "shows its features; rerun with --client-cert");
+		} else if (!have_cert && cert_req) {
+			FS_EV_SET(r->sasl_unknown, "the partner asks for a client certificate but hides SASL EXTERNAL from "
+			    "peers without a valid one (Prosody, Openfire do); rerun with --client-cert and --from");
+			line(r, "S5: %s requests a client certificate; EXTERNAL not offered to a peer without one", where);
+		} else {
+			FS_EV_SET(r->sasl_unknown, tlsc == NULL || !tlsc->tls.ok ? "TLS was not negotiated" :
+			    "no features were received after TLS");
+		}
+	}
+	if (r->s.tls == FS_LEVEL_UNKNOWN && r->tls_unknown[0] == '\0')
+		FS_EV_SET(r->tls_unknown, "the evidence does not decide");
+	/* Normalisation (protocol-notes §3.2): a partner is never (SASL Required, Dialback True). */
+	if (r->s.sasl == FS_LEVEL_REQUIRED && r->s.dialback == FS_DIALBACK_TRUE)
+		r->s.sasl = FS_LEVEL_OPTIONAL;
+}
+
+static int
+level_rank(enum fs_level l)
+{
+	switch (l) {
+	case FS_LEVEL_REQUIRED: return 3;
+	case FS_LEVEL_OPTIONAL: return 2;
+	case FS_LEVEL_NOTSUPPORTED: return 1;
+	default: return 0;
+	}
+}
+
+static void
+merge_level(enum fs_level *dst, enum fs_conf *dconf, enum fs_level src, enum fs_conf sconf, bool *differ)
+{
+	if (src == FS_LEVEL_UNKNOWN)
+		return;
+	if (*dst != FS_LEVEL_UNKNOWN && *dst != src)
+		*differ = true;
+	if (level_rank(src) > level_rank(*dst)) {
+		*dst = src;
+		*dconf = sconf;
+	} else if (src == *dst && sconf < *dconf) {
+		*dconf = sconf;
+	}
+}
+
+void
+fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference *r)
+{
+	struct fs_inference e;
+	unsigned i, k, nreach = 0;
+	bool dt = false, ds = false, dd = false;
+	char names[FS_EV_TEXT] = "";
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < d->nendpoints; i++) {
+		fs_infer_endpoint(d, i, now, &e);
+		for (k = 0; k < e.nproblems; k++)
+			problem(r, "%s", e.problems[k]);
+		r->connected |= e.connected;
+		r->xmpp_error |= e.xmpp_error;
+		if (!e.reachable) {
+			if (r->error[0] == '\0')
+				FS_EV_SET(r->error, e.error);
+			continue;
+		}
+		nreach++;
+		r->reachable = true;
+		r->from_refused |= e.from_refused;
+		r->cert_required |= e.cert_required;
+		r->tls_failed |= e.tls_failed;
+		r->tls_used |= e.tls_used;
+		r->cert_problem |= e.cert_problem;
+		for (k = 0; k < e.nlines; k++)
+			line(r, "%s", e.lines[k]);
+		if (nreach == 1) {
+			r->s = e.s;
+			r->tls_conf = e.tls_conf;
+			r->sasl_conf = e.sasl_conf;
+			r->dialback_conf = e.dialback_conf;
+			memcpy(r->tls_unknown, e.tls_unknown, sizeof(r->tls_unknown));
+			memcpy(r->sasl_unknown, e.sasl_unknown, sizeof(r->sasl_unknown));
+			memcpy(r->dialback_unknown, e.dialback_unknown, sizeof(r->dialback_unknown));
+		} else {
+			/* DESIGN.md: the strictest per field, so the configuration works with whichever endpoint answers. */
+			merge_level(&r->s.tls, &r->tls_conf, e.s.tls, e.tls_conf, &dt);
+			merge_level(&r->s.sasl, &r->sasl_conf, e.s.sasl, e.sasl_conf, &ds);
+			if (e.s.dialback != FS_DIALBACK_UNKNOWN) {
+				if (r->s.dialback != FS_DIALBACK_UNKNOWN && r->s.dialback != e.s.dialback)
+					dd = true;
+				if (r->s.dialback != FS_DIALBACK_FALSE) {
+					r->s.dialback = e.s.dialback;
+					r->dialback_conf = e.dialback_conf;
+				}
+			}
+		}
+		FS_EV_APPEND(names, d->endpoints[i].address);
+	}
+	if (dt || ds || dd)
+		problem(r, "the endpoints disagree (%s%s%s): %s; the strictest setting is shown", dt ? "TLS " : "",
+		    ds ? "SASL " : "", dd ? "Dialback " : "", names);
+	for (i = 0; i < d->nendpoints; i++) {
+		fs_infer_endpoint(d, i, now, &e);
+		if (!e.reachable && nreach > 0)
+			problem(r, "endpoint %s (%s) did not answer as an XMPP server: %s", d->endpoints[i].address,
+			    d->endpoints[i].host, e.error);
+	}
+	if (d->nendpoints == 0) {
+		if (d->dns.srv_dot)
+			FS_EV_SET(r->error, "_xmpp-server._tcp has the target \".\": the domain offers no federation");
+		else if (d->dns.error[0] != '\0')
+			snprintf(r->error, sizeof(r->error), "DNS: %s", d->dns.error);
+		else
+			FS_EV_SET(r->error, "no endpoint found");
+	}
+	if (!r->reachable) {
+		FS_EV_SET(r->tls_unknown, r->error);
+		FS_EV_SET(r->sasl_unknown, r->error);
+		FS_EV_SET(r->dialback_unknown, r->error);
+	}
+}

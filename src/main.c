@@ -1,0 +1,53 @@
+/* main.c: fedscan's entry point: picks the command and hands it the parsed command line. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/ssl.h>
+
+#include "fedscan/err.h"
+#include "cli.h"
+
+int
+main(int argc, char **argv)
+{
+	struct fs_cli cli;
+	const char *cmd;
+	int r;
+
+	memset(&cli, 0, sizeof(cli));
+	if (argc < 2) {
+		fs_cli_usage(stderr);
+		return FS_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		fs_cli_usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		puts("fedscan " PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "check") == 0) {
+		if ((r = fs_cli_parse(cmd, argc - 1, argv + 1, &cli)) != 0)
+			return r;
+		return fs_cmd_check(&cli);
+	}
+	if (strcmp(cmd, "policy") == 0) {
+		if (argc < 3 || strcmp(argv[2], "check") != 0) {
+			fprintf(stderr, "fedscan: policy: the only subcommand is 'check'\n");
+			return FS_EXIT_USAGE;
+		}
+		if ((r = fs_cli_parse("policy check", argc - 2, argv + 2, &cli)) != 0)
+			return r;
+		return fs_cmd_policy_check(&cli);
+	}
+	if (strcmp(cmd, "scan") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "diff") == 0 ||
+	    strcmp(cmd, "pcap") == 0) {
+		fprintf(stderr, "fedscan: %s: not available in this version yet\n", cmd);
+		return FS_EXIT_USAGE;
+	}
+	fprintf(stderr, "fedscan: '%s' is not a command\n", cmd);
+	fs_cli_usage(stderr);
+	return FS_EXIT_USAGE;
+}

@@ -1,0 +1,176 @@
+/* policy.c: a partner's setting against the local one, through the 18-row matrix; pure functions. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fedscan/policy.h"
+
+static void __attribute__((format(printf, 2, 3)))
+reason(struct fs_compat *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->nreasons >= FS_POLICY_REASONS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->reasons[c->nreasons++], FS_EV_TEXT, fmt, ap);
+	va_end(ap);
+}
+
+enum fs_method
+fs_negotiate(const struct fs_setting *local, const struct fs_setting *partner)
+{
+	const struct fs_matrix_row *a = fs_policy_row(local), *b = fs_policy_row(partner);
+
+	if (a == NULL || b == NULL)
+		return 0;
+	return fs_method_best(a->methods & b->methods);
+}
+
+static const char *
+method_or_none(enum fs_method m)
+{
+	return m != 0 ? fs_method_name(m) : "no common method";
+}
+
+void
+fs_policy_compat(const struct fs_setting *local, const struct fs_setting *partner, struct fs_compat *c)
+{
+	static const enum fs_level levels[] = { FS_LEVEL_REQUIRED, FS_LEVEL_OPTIONAL, FS_LEVEL_NOTSUPPORTED };
+	static const enum fs_dialback dbs[] = { FS_DIALBACK_TRUE, FS_DIALBACK_FALSE };
+	const struct fs_matrix_row *lr = fs_policy_row(local), *pr;
+	struct fs_setting cand;
+	unsigned ti, si, di, ncand = 0, common = FS_METHOD_ALL;
+	enum fs_method first = 0, best_local;
+	enum fs_verdict worst = FS_VERDICT_COMPATIBLE, v;
+	bool differ = false;
+	char unknown[64] = "";
+
+	memset(c, 0, sizeof(*c));
+	if (lr == NULL) {
+		c->verdict = FS_VERDICT_ERROR;
+		reason(c, "the local setting is incomplete");
+		return;
+	}
+	best_local = fs_method_best(lr->methods);
+	/* Every value an Unknown field could take; the verdict stands only if they all agree. */
+	for (ti = 0; ti < 3; ti++)
+	for (si = 0; si < 3; si++)
+	for (di = 0; di < 2; di++) {
+		cand.tls = partner->tls != FS_LEVEL_UNKNOWN ? partner->tls : levels[ti];
+		cand.sasl = partner->sasl != FS_LEVEL_UNKNOWN ? partner->sasl : levels[si];
+		cand.dialback = partner->dialback != FS_DIALBACK_UNKNOWN ? partner->dialback : dbs[di];
+		if ((partner->tls != FS_LEVEL_UNKNOWN && ti > 0) || (partner->sasl != FS_LEVEL_UNKNOWN && si > 0) ||
+		    (partner->dialback != FS_DIALBACK_UNKNOWN && di > 0))
+			continue;
+		/* protocol-notes §3.2: a partner is never (SASL Required, Dialback True); invalid rows cannot run. */
+		if (cand.sasl == FS_LEVEL_REQUIRED && cand.dialback == FS_DIALBACK_TRUE &&
+		    partner->sasl == FS_LEVEL_UNKNOWN)
+			continue;
+		if ((pr = fs_policy_row(&cand)) == NULL || (pr->methods == 0 && ncand > 0))
+			continue;
+		v = fs_method_best(lr->methods & pr->methods) == 0 ? FS_VERDICT_INCOMPATIBLE :
+		    fs_method_best(lr->methods & pr->methods) != best_local ? FS_VERDICT_DEGRADED : FS_VERDICT_COMPATIBLE;
+		if (ncand == 0) {
+			first = fs_method_best(lr->methods & pr->methods);
+			c->row = pr->row;
+		} else if (fs_method_best(lr->methods & pr->methods) != first) {
+			differ = true;
+		}
+		if (v > worst)
+			worst = v;
+		common &= pr->methods;
+		ncand++;
+	}
+	c->methods = ncand > 0 ? common : 0;
+	if (partner->tls == FS_LEVEL_UNKNOWN || partner->sasl == FS_LEVEL_UNKNOWN ||
+	    partner->dialback == FS_DIALBACK_UNKNOWN)
+		c->row = 0;
+	if (partner->tls == FS_LEVEL_UNKNOWN)
+		strcat(unknown, "TLS, ");
+	if (partner->sasl == FS_LEVEL_UNKNOWN)
+		strcat(unknown, "SASL, ");
+	if (partner->dialback == FS_DIALBACK_UNKNOWN)
+		strcat(unknown, "Dialback, ");
+	if (unknown[0] != '\0')
+		unknown[strlen(unknown) - 2] = '\0';
+	if (differ) {
+		c->depends = true;
+		c->negotiated = 0;
+		c->verdict = worst;
+		reason(c, "the outcome depends on the partner's %s, which the evidence could not decide", unknown);
+		return;
+	}
+	c->negotiated = first;
+	c->verdict = worst;
+	if (first == 0)
+		reason(c, "no common method: the local setting (row %d) accepts %s; the partner's does not", lr->row,
+		    lr->methods ? fs_method_name(best_local) : "nothing");
+	else if (first != best_local)
+		reason(c, "negotiates %s, weaker than %s which the local policy prefers", method_or_none(first),
+		    fs_method_name(best_local));
+}
+
+void
+fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf, struct fs_compat *c)
+{
+	unsigned i;
+
+	if (!inf->reachable) {
+		memset(c, 0, sizeof(*c));
+		c->verdict = inf->xmpp_error ? FS_VERDICT_ERROR : FS_VERDICT_UNREACHABLE;
+		reason(c, "%s", inf->error[0] ? inf->error : "no endpoint answered as an XMPP server");
+		return;
+	}
+	fs_policy_compat(local, &inf->s, c);
+	if (inf->from_refused && (inf->s.tls == FS_LEVEL_UNKNOWN || inf->s.dialback == FS_DIALBACK_UNKNOWN)) {
+		if (c->verdict < FS_VERDICT_ERROR)
+			c->verdict = FS_VERDICT_ERROR;
+		reason(c, "the partner refused our stream domain (--from) before answering; rerun with a --from it "
+		    "accepts");
+	}
+	if (inf->cert_problem && c->negotiated == FS_METHOD_SASL_TLS) {
+		if (c->verdict < FS_VERDICT_DEGRADED)
+			c->verdict = FS_VERDICT_DEGRADED;
+		reason(c, "SASL over TLS will fail with this partner's certificate:");
+	} else if (inf->cert_problem && c->negotiated != 0 && c->negotiated != FS_METHOD_TCP_DIALBACK) {
+		if (c->verdict < FS_VERDICT_DEGRADED)
+			c->verdict = FS_VERDICT_DEGRADED;
+		reason(c, "certificate problems (servers that verify certificates will refuse this partner):");
+	}
+	for (i = 0; i < inf->nproblems; i++) {
+		reason(c, "%s", inf->problems[i]);
+		if (c->verdict < FS_VERDICT_DEGRADED && strstr(inf->problems[i], "did not answer") != NULL)
+			c->verdict = FS_VERDICT_DEGRADED;
+		if (c->verdict < FS_VERDICT_DEGRADED && (strstr(inf->problems[i], "TLS 1.2") != NULL ||
+		    strstr(inf->problems[i], "disagree") != NULL || strstr(inf->problems[i], "TLS handshake failed") ||
+		    strstr(inf->problems[i], "<failure/>")))
+			c->verdict = FS_VERDICT_DEGRADED;
+	}
+	if (inf->s.tls == FS_LEVEL_UNKNOWN && inf->tls_unknown[0])
+		reason(c, "TLS unknown: %s", inf->tls_unknown);
+	if (inf->s.sasl == FS_LEVEL_UNKNOWN && inf->sasl_unknown[0])
+		reason(c, "SASL unknown: %s", inf->sasl_unknown);
+	if (inf->s.dialback == FS_DIALBACK_UNKNOWN && inf->dialback_unknown[0])
+		reason(c, "Dialback unknown: %s", inf->dialback_unknown);
+}
+
+const char *
+fs_policy_message(const struct fs_matrix_row *row)
+{
+	/* fedscan's own words for each kind of row; the source's meaning is printed beside it. */
+	if (row == NULL)
+		return "incomplete setting";
+	if (row->methods == 0)
+		return "this configuration cannot federate with anyone: it accepts no authentication method";
+	if (row->setting.tls == FS_LEVEL_REQUIRED && row->setting.sasl == FS_LEVEL_REQUIRED &&
+	    row->setting.dialback == FS_DIALBACK_TRUE)
+		return "Dialback is enabled but never used: with TLS and SASL both required only SASL over TLS is "
+		    "accepted";
+	if (row->setting.sasl != FS_LEVEL_NOTSUPPORTED && row->setting.tls != FS_LEVEL_REQUIRED)
+		return "SASL needs TLS: with TLS not required, sessions with partners that skip TLS cannot use SASL and "
+		    "may fail to negotiate";
+	if (row->verdict == FS_CONFIG_NOTE)
+		return "only dialback is accepted; which kind depends on what the partner offers";
+	return "a consistent configuration";
+}

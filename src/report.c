@@ -1,0 +1,280 @@
+/* report.c: the contract JSON for the local setting and each partner, and the text a person reads at a glance. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fedscan/err.h"
+#include "fedscan/evjson.h"
+#include "fedscan/log.h"
+#include "fedscan/matrix.h"
+#include "fedscan/report.h"
+
+json_t *
+fs_report_methods(unsigned methods)
+{
+	json_t *a = json_array();
+	unsigned m;
+
+	for (m = 1; m <= FS_METHOD_TCP_DIALBACK; m <<= 1)
+		if (methods & m)
+			json_array_append_new(a, json_string(fs_method_name((enum fs_method)m)));
+	return a;
+}
+
+json_t *
+fs_report_local(const struct fs_setting *local)
+{
+	const struct fs_matrix_row *row = fs_policy_row(local);
+
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s}",
+	    "tls", fs_level_name(local->tls), "sasl", fs_level_name(local->sasl),
+	    "dialback", fs_dialback_name(local->dialback),
+	    "row", row != NULL ? json_integer(row->row) : json_null(),
+	    "methods", fs_report_methods(row != NULL ? row->methods : 0),
+	    "verdict", row != NULL ? fs_config_verdict_name(row->verdict) : "invalid",
+	    "message", fs_policy_message(row),
+	    "meaning", row != NULL ? row->meaning : "");
+}
+
+static json_t *
+setting_json(const struct fs_inference *inf)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s}", "tls", fs_level_name(inf->s.tls), "sasl", fs_level_name(inf->s.sasl),
+	    "dialback", fs_dialback_name(inf->s.dialback));
+	json_t *ev = json_array(), *conf, *unk = json_object();
+	unsigned i;
+
+	for (i = 0; i < inf->nlines; i++)
+		json_array_append_new(ev, fs_json_string_lossy(inf->lines[i]));
+	json_object_set_new(o, "evidence", ev);
+	conf = json_pack("{s:s, s:s, s:s}", "tls", fs_conf_name(inf->tls_conf), "sasl", fs_conf_name(inf->sasl_conf),
+	    "dialback", fs_conf_name(inf->dialback_conf));
+	json_object_set_new(o, "confidence", conf);
+	if (inf->s.tls == FS_LEVEL_UNKNOWN)
+		json_object_set_new(unk, "tls", fs_json_string_lossy(inf->tls_unknown));
+	if (inf->s.sasl == FS_LEVEL_UNKNOWN)
+		json_object_set_new(unk, "sasl", fs_json_string_lossy(inf->sasl_unknown));
+	if (inf->s.dialback == FS_DIALBACK_UNKNOWN)
+		json_object_set_new(unk, "dialback", fs_json_string_lossy(inf->dialback_unknown));
+	json_object_set_new(o, "unknown", unk);
+	json_object_set_new(o, "cert_required", json_boolean(inf->cert_required));
+	return o;
+}
+
+static json_t *
+endpoint_json(const struct fs_domain_ev *d, unsigned i, long long now)
+{
+	const struct fs_endpoint_ev *ep = &d->endpoints[i];
+	struct fs_inference inf;
+	json_t *o, *conns = json_array();
+	unsigned k;
+
+	fs_infer_endpoint(d, i, now, &inf);
+	o = json_pack("{s:o, s:i, s:o, s:s, s:b, s:i, s:i, s:b}",
+	    "host", fs_json_string_lossy(ep->host), "port", ep->port, "address", fs_json_string_lossy(ep->address),
+	    "source", fs_ep_source_name(ep->source), "reachable", inf.reachable, "priority", ep->priority,
+	    "weight", ep->weight, "direct_tls", ep->direct_tls);
+	json_object_set_new(o, "effective", setting_json(&inf));
+	if (!inf.reachable)
+		json_object_set_new(o, "error", fs_json_string_lossy(inf.error));
+	for (k = 0; k < FS_CONN_KIND_LAST; k++)
+		if (ep->conns[k].attempted)
+			json_array_append_new(conns, fs_conn_ev_to_json(&ep->conns[k]));
+	json_object_set_new(o, "connections", conns);
+	return o;
+}
+
+json_t *
+fs_report_partner(const struct fs_domain_ev *d, long long now, const struct fs_setting *local)
+{
+	struct fs_inference inf;
+	struct fs_compat c;
+	json_t *o, *eps = json_array(), *reasons = json_array(), *dns;
+	unsigned i;
+
+	fs_infer_domain(d, now, &inf);
+	if (d->interrupted) {
+		memset(&c, 0, sizeof(c));
+		c.verdict = FS_VERDICT_ERROR;
+		snprintf(c.reasons[c.nreasons++], FS_EV_TEXT, "interrupted before the audit finished");
+	} else {
+		fs_policy_verdict(local, &inf, &c);
+	}
+	for (i = 0; i < d->nendpoints; i++)
+		json_array_append_new(eps, endpoint_json(d, i, now));
+	for (i = 0; i < c.nreasons; i++)
+		json_array_append_new(reasons, fs_json_string_lossy(c.reasons[i]));
+	dns = json_pack("{s:b, s:b, s:b, s:o}", "srv", d->dns.srv_found, "srv_tls", d->dns.srv_tls_found,
+	    "srv_no_service", d->dns.srv_dot, "error", fs_json_string_lossy(d->dns.error));
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:I, s:b}",
+	    "domain", fs_json_string_lossy(d->domain),
+	    "endpoints", eps,
+	    "effective", setting_json(&inf),
+	    "methods", fs_report_methods(c.methods),
+	    "row", c.row > 0 ? json_integer(c.row) : json_null(),
+	    "negotiated", c.negotiated != 0 ? json_string(fs_method_name(c.negotiated)) : json_null(),
+	    "verdict", fs_verdict_name(c.verdict),
+	    "reasons", reasons,
+	    "dns", dns,
+	    "from", d->params.from,
+	    "duration_ms", (json_int_t)d->duration_ms,
+	    "client_cert", d->params.have_client_cert);
+	return o;
+}
+
+int
+fs_report_exit_status(const json_t *partners)
+{
+	size_t i;
+	json_t *p;
+	int worst = FS_EXIT_OK, x;
+	const char *v;
+
+	json_array_foreach(partners, i, p) {
+		v = json_string_value(json_object_get(p, "verdict"));
+		if (v == NULL)
+			continue;
+		if (strcmp(v, "degraded") == 0)
+			x = FS_EXIT_DEGRADED;
+		else if (strcmp(v, "incompatible") == 0 || strcmp(v, "unreachable") == 0)
+			x = FS_EXIT_INCOMPATIBLE;
+		else if (strcmp(v, "error") == 0)
+			x = FS_EXIT_ERROR;
+		else
+			x = FS_EXIT_OK;
+		if (x > worst)
+			worst = x;
+	}
+	return worst;
+}
+
+/* ---- text ---- */
+
+static const char *
+str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+static void
+put(FILE *f, const char *s)
+{
+	fs_fputs_safe(s, f);
+}
+
+static const char *
+verdict_color(const char *v, bool color)
+{
+	if (!color)
+		return "";
+	if (strcmp(v, "compatible") == 0)
+		return "\033[32m";
+	if (strcmp(v, "degraded") == 0)
+		return "\033[33m";
+	return "\033[31m";
+}
+
+static void
+methods_text(FILE *f, const json_t *a)
+{
+	size_t i;
+	json_t *m;
+
+	if (json_array_size(a) == 0) {
+		fputs("none", f);
+		return;
+	}
+	json_array_foreach(a, i, m) {
+		if (i > 0)
+			fputs(", ", f);
+		put(f, json_string_value(m));
+	}
+}
+
+void
+fs_report_text_local(FILE *f, const json_t *local, bool color)
+{
+	json_t *row = json_object_get(local, "row");
+
+	fprintf(f, "Local policy: TLS %s, SASL %s, Dialback %s", str(local, "tls"), str(local, "sasl"),
+	    str(local, "dialback"));
+	if (json_is_integer(row))
+		fprintf(f, " (matrix row %lld)", (long long)json_integer_value(row));
+	fputs("\n  accepts: ", f);
+	methods_text(f, json_object_get(local, "methods"));
+	fprintf(f, "\n  %s: %s\n", str(local, "verdict"), str(local, "message"));
+	if (str(local, "meaning")[0] != '\0')
+		fprintf(f, "  (the Lync documentation says: %s)\n", str(local, "meaning"));
+}
+
+static void
+setting_line(FILE *f, const char *label, const json_t *eff, const char *key)
+{
+	const char *v = str(eff, key), *why;
+
+	fprintf(f, "  %-9s %-13s", label, v);
+	if (strcmp(v, "Unknown") == 0) {
+		why = str(json_object_get(eff, "unknown"), key);
+		fputs(" ", f);
+		put(f, why);
+	} else {
+		fprintf(f, " (confidence %s)", str(json_object_get(eff, "confidence"), key));
+	}
+	fputc('\n', f);
+}
+
+void
+fs_report_text_partner(FILE *f, const json_t *p, bool color, int verbose)
+{
+	const json_t *eff = json_object_get(p, "effective"), *ep, *x, *conns, *cn;
+	const char *v = str(p, "verdict");
+	size_t i, k;
+
+	fputc('\n', f);
+	put(f, str(p, "domain"));
+	fprintf(f, ": %s%s%s\n", verdict_color(v, color), v, color ? "\033[0m" : "");
+	json_array_foreach(json_object_get(p, "endpoints"), i, ep) {
+		fputs("  endpoint ", f);
+		put(f, str(ep, "host"));
+		fprintf(f, " [%s]:%lld (%s)%s", str(ep, "address"), (long long)json_integer_value(json_object_get(ep, "port")),
+		    str(ep, "source"), json_is_true(json_object_get(ep, "reachable")) ? "" : " unreachable: ");
+		if (!json_is_true(json_object_get(ep, "reachable")))
+			put(f, str(ep, "error"));
+		conns = json_object_get(ep, "connections");
+		json_array_foreach(conns, k, cn) {
+			x = json_object_get(cn, "tls");
+			if (json_is_true(json_object_get(x, "ok")) && strcmp(str(cn, "kind"), "plain") != 0) {
+				const json_t *cert = json_object_get(x, "cert");
+				fprintf(f, "\n    %s, %s; certificate ", str(x, "version"), str(x, "cipher"));
+				put(f, str(cert, "subject"));
+				fprintf(f, ", expires %s, %s, %s", str(cert, "not_after"),
+				    json_is_true(json_object_get(x, "chain_ok")) ? "trusted" : "NOT trusted",
+				    json_is_true(json_object_get(x, "name_ok")) ? "name ok" : "name MISMATCH");
+				break;
+			}
+		}
+		fputc('\n', f);
+	}
+	setting_line(f, "TLS", eff, "tls");
+	setting_line(f, "SASL", eff, "sasl");
+	setting_line(f, "Dialback", eff, "dialback");
+	fputs("  methods:   ", f);
+	methods_text(f, json_object_get(p, "methods"));
+	fputs("\n  negotiated: ", f);
+	put(f, json_is_string(json_object_get(p, "negotiated")) ? str(p, "negotiated") : "none");
+	fputc('\n', f);
+	json_array_foreach(json_object_get(p, "reasons"), i, x) {
+		fputs("  - ", f);
+		put(f, json_string_value(x));
+		fputc('\n', f);
+	}
+	if (verbose > 0 || json_array_size(json_object_get(eff, "evidence")) > 0) {
+		fputs("  evidence:\n", f);
+		json_array_foreach(json_object_get(eff, "evidence"), i, x) {
+			fputs("    ", f);
+			put(f, json_string_value(x));
+			fputc('\n', f);
+		}
+	}
+}
