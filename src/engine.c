@@ -614,6 +614,8 @@ addr_done(void *ud, int status, const char *err, const struct sockaddr_storage *
 	bool dup;
 
 	free(a);
+	if (status < 0)
+		j->ev.dns.failed = true;
 	if (status != 0 || n == 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", t->host,
 		    status < 0 ? err : "no A/AAAA records");
@@ -712,6 +714,7 @@ srv_done(void *ud, int status, const char *err, const struct fs_srv_rec *recs, u
 
 	free(s);
 	if (status < 0) {
+		j->ev.dns.failed = true;
 		snprintf(msg, sizeof(msg), "_%s-server._tcp: %s;", tls ? "xmpps" : "xmpp", err);
 		FS_EV_APPEND(j->ev.dns.error, msg);
 	}

@@ -559,6 +559,8 @@ fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference
 			snprintf(r->error, sizeof(r->error), "DNS: %s", d->dns.error);
 		else
 			FS_EV_SET(r->error, "no endpoint found");
+		/* The resolver itself failed: the scan could not be done, which says nothing about the partner. */
+		r->dns_failed = d->dns.failed;
 	}
 	if (!r->reachable) {
 		FS_EV_SET(r->tls_unknown, r->error);

@@ -103,8 +103,8 @@ fs_report_partner(const struct fs_domain_ev *d, long long now, const struct fs_s
 		json_array_append_new(eps, endpoint_json(d, i, now));
 	for (i = 0; i < c.nreasons; i++)
 		json_array_append_new(reasons, fs_json_string_lossy(c.reasons[i]));
-	dns = json_pack("{s:b, s:b, s:b, s:o}", "srv", d->dns.srv_found, "srv_tls", d->dns.srv_tls_found,
-	    "srv_no_service", d->dns.srv_dot, "error", fs_json_string_lossy(d->dns.error));
+	dns = json_pack("{s:b, s:b, s:b, s:b, s:o}", "srv", d->dns.srv_found, "srv_tls", d->dns.srv_tls_found,
+	    "srv_no_service", d->dns.srv_dot, "failed", d->dns.failed, "error", fs_json_string_lossy(d->dns.error));
 	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:I, s:b}",
 	    "domain", fs_json_string_lossy(d->domain),
 	    "endpoints", eps,

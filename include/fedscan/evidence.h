@@ -154,6 +154,7 @@ struct fs_dns_ev {
 	bool srv_found;               /* _xmpp-server._tcp answered with records */
 	bool srv_tls_found;           /* _xmpps-server._tcp answered with records */
 	bool srv_dot;                 /* _xmpp-server target "." : no service */
+	bool failed;                  /* a lookup failed for another reason than "no such name/records" */
 	char error[FS_EV_TEXT];       /* resolution problems, in words */
 };
 

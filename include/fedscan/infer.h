@@ -26,6 +26,7 @@ struct fs_inference {
 	bool cert_required;  /* rule S7: every method needs a certificate valid for FROM */
 	bool tls_failed;     /* rule T9 */
 	bool tls_used;       /* a handshake completed */
+	bool dns_failed;     /* no endpoint, and DNS failed (not NXDOMAIN): an error, not unreachable */
 	bool cert_problem;   /* chain, name or expiry problems: SASL over TLS with this partner fails */
 	unsigned nlines;
 	char lines[FS_INFER_LINES][FS_EV_TEXT];      /* evidence lines, rule id first: "T3: ..." */
