@@ -463,6 +463,10 @@ on_conn_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
+	if (c->st == C_HANDSHAKE && c->ev->tls.error[0] == '\0')
+		FS_EV_SET(c->ev->tls.error, "no answer to the TLS handshake before the timeout");
+	if (c->st == C_HANDSHAKE)
+		c->st = C_OPEN;  /* so the probe hears of it */
 	deliver(c, FS_PEV_TIMEOUT, c->job->e->stopping ? "interrupted" : "timed out");
 	conn_close(c);
 	conn_after(c);

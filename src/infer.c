@@ -227,7 +227,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		pre = &c1->pre;
 	else if (c2->attempted && c2->pre.header)
 		pre = &c2->pre;
-	if (c1->attempted && c1->tls.attempted)
+	if (c1->attempted && (c1->tls.attempted || c1->starttls != FS_STARTTLS_NOT_TRIED))
 		tlsc = c1;
 	else if (c3->attempted && c3->tls.attempted)
 		tlsc = c3;
@@ -308,10 +308,29 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		if (tlsc->starttls == FS_STARTTLS_FAILURE)
 			problem(r, "%s: STARTTLS refused with <failure/>", where);
 		else
-			problem(r, "%s: TLS handshake failed: %s", where, tlsc->tls.error);
-		line(r, "T9: %s: TLS cannot be negotiated; effectively TLS NotSupported", where);
-		r->s.tls = FS_LEVEL_NOTSUPPORTED;
-		r->tls_conf = FS_CONF_HIGH;
+			problem(r, "%s: TLS handshake failed: %s", where,
+			    tlsc->tls.error[0] ? tlsc->tls.error : tlsc->close_reason);
+		if (r->s.tls == FS_LEVEL_REQUIRED) {
+			/* Required and broken: no method can work with this endpoint (T9 with T3/T4). */
+			line(r, "T9: %s requires TLS but TLS cannot be negotiated with it", where);
+		} else {
+			line(r, "T9: %s: TLS cannot be negotiated; effectively TLS NotSupported", where);
+			r->s.tls = FS_LEVEL_NOTSUPPORTED;
+			r->tls_conf = FS_CONF_HIGH;
+		}
+	}
+	/* Stream errors and redirects that ended a connection before anything was learnt are worth saying. */
+	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
+		const struct fs_conn_ev *c = &ep->conns[i];
+		if (!c->attempted)
+			continue;
+		if (c->see_other_host[0] != '\0')
+			problem(r, "%s: redirects with <see-other-host/> to %s (not followed)", where, c->see_other_host);
+		else if (c->stream_error[0] != '\0' && !is(c->stream_error_stage, "dialback") &&
+		    !(is(c->stream_error, "not-authorized") && is(c->stream_error_stage, "post-tls")))
+			problem(r, "%s (%s): stream error <%s/>%s%s at %s", where, fs_conn_kind_name(c->kind),
+			    c->stream_error, c->stream_error_text[0] ? " " : "", c->stream_error_text,
+			    c->stream_error_stage);
 	}
 
 	/* ---- S7: certificate required after TLS ---- */

@@ -123,6 +123,16 @@ fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf
 		return;
 	}
 	fs_policy_compat(local, &inf->s, c);
+	if (inf->tls_failed && inf->s.tls == FS_LEVEL_REQUIRED) {
+		c->verdict = FS_VERDICT_ERROR;
+		c->negotiated = 0;
+		reason(c, "the partner requires TLS but TLS cannot be negotiated with it: no method can work");
+	} else if (inf->s.tls == FS_LEVEL_UNKNOWN) {
+		/* Reachable, yet not even the stream features could be read: the audit could not be done. */
+		c->verdict = FS_VERDICT_ERROR;
+		c->negotiated = 0;
+		reason(c, "the partner answered but its settings could not be read");
+	}
 	if (inf->from_refused && (inf->s.tls == FS_LEVEL_UNKNOWN || inf->s.dialback == FS_DIALBACK_UNKNOWN)) {
 		if (c->verdict < FS_VERDICT_ERROR)
 			c->verdict = FS_VERDICT_ERROR;

@@ -23,6 +23,12 @@
  * dropped with the old stream. If it feeds the remainder again, the bytes
  * that expat already holds are checked against held[] and skipped, and
  * XML_ResumeParser() parses them: nothing is parsed twice or lost.
+ *
+ * Costs. Memory: the element tree is at most ~20 times the element's bytes
+ * (a node per "<x/>"), expat's buffer at most one element plus one slice.
+ * CPU: with reparse deferral off, expat rescans an unfinished token on every
+ * feed, so one huge token trickled in byte by byte costs O(limit^2); the
+ * element limit is what bounds it.
  */
 #include "fedscan/xmlstream.h"
 
@@ -358,6 +364,11 @@ open_stream(struct fs_xmlstream *xs, const XML_Char *name, const XML_Char **atts
 	if (xs->opened) {
 		/* Expat refuses a second root; this guards our own state if that ever changes. */
 		fail(xs, "a second stream header in one stream");
+		return;
+	}
+	/* The exact check; the running one in run_expat() only catches a header still unfinished. */
+	if (xs->ev_end - xs->mark > xs->lim.max_element_bytes) {
+		fail(xs, "stream header exceeds %zu bytes", xs->lim.max_element_bytes);
 		return;
 	}
 	if ((el = make_elem(xs, name, atts, natts)) == NULL)

@@ -109,7 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lim.max_depth = 4;
 		lim.max_attrs = 4;
 		lim.max_text_bytes = 64;
-		lim.max_stream_bytes = 2048;
+		lim.max_stream_bytes = 1024;
 	}
 	if (fs_xmlstream_new(&lim, &cbs, &f, &f.xs) != 0)
 		return 0;

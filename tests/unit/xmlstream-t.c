@@ -24,11 +24,26 @@ struct rec {
 	char names[4096];	/* local names of all elements, space-separated, while they fit */
 	const char *pause_on;	/* pause after elements with this name ("*": all, "stream": the header) */
 	bool reentry;		/* call reset and feed from the element callback */
+	size_t call_off;	/* set by the test before each feed */
+	size_t fire_off[16];	/* call_off when each element arrived */
 	int reset_rc, feed_rc;
 	/* fs_xml_child / fs_xml_attr probes, made inside the callback */
 	char mech[64], caps_hash[64], err_lang[16], err_text[128];
 	int any_ns_found, wrong_ns_found;
 };
+
+/* malloc or bail out: a test without memory cannot say anything. */
+static void *
+xmalloc(size_t n)
+{
+	void *p = calloc(1, n);
+
+	if (p == NULL) {
+		printf("Bail out! out of memory\n");
+		exit(1);
+	}
+	return p;
+}
 
 static void
 app(char *buf, size_t size, const char *fmt, ...)
@@ -97,6 +112,8 @@ cb_elem(void *ud, const struct fs_xml_elem *el)
 	const char *v;
 	size_t consumed;
 
+	if (r->elems < 16)
+		r->fire_off[r->elems] = r->call_off;
 	r->elems++;
 	r->last[0] = '\0';
 	ser(el, r->last, sizeof(r->last));
@@ -143,9 +160,9 @@ static const struct fs_xml_callbacks cbs = { cb_open, cb_elem, cb_close };
 static struct rec *
 rec_new(const struct fs_xml_limits *lim)
 {
-	struct rec *r = calloc(1, sizeof(*r));
+	struct rec *r = xmalloc(sizeof(*r));
 
-	if (r == NULL || fs_xmlstream_new(lim, &cbs, r, &r->xs) != 0) {
+	if (fs_xmlstream_new(lim, &cbs, r, &r->xs) != 0) {
 		printf("Bail out! cannot create a parser\n");
 		exit(1);
 	}
@@ -320,7 +337,7 @@ test_pause(void)
 	    "<stream:features><mechanisms xmlns='" NS_SASL "'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
 	char buf[16384], *big;
 	struct rec *r;
-	size_t c, off, want_names_len, i, len;
+	size_t c, off, i, len, n, nends, ends[16];
 	int rc, shorts = 0, bad = 0;
 	char want_names[4096];
 
@@ -350,7 +367,7 @@ test_pause(void)
 
 	/* A long tail after <proceed/>, more than one internal slice. */
 	len = strlen(head);
-	big = malloc(len + 40000);
+	big = xmalloc(len + 40000);
 	memcpy(big, head, len);
 	for (i = 0; i < 10000; i++)
 		memcpy(big + len + 4 * i, "<a/>", 4);
@@ -368,29 +385,47 @@ test_pause(void)
 
 	/* Reference: the element names without pausing. */
 	snprintf(buf, sizeof(buf), "%s%s%s<r1/><r2>x</r2>  <r3 a='1'/>", head, inject, inject);
+	len = strlen(buf);
 	r = rec_new(NULL);
 	feed_str(r, buf);
 	snprintf(want_names, sizeof(want_names), "%s", r->names);
-	want_names_len = strlen(buf);
 	rec_free(r);
-	/* Pause after every element, and go on by feeding the rest in 3-byte pieces. */
+	/* Pause after every element, and feed the whole rest each time: consumed gives each element's end. */
 	r = rec_new(NULL);
 	r->pause_on = "*";
-	for (off = 0; off < want_names_len; off += c) {
+	for (off = 0, nends = 0; off < len && nends < 16; off += c) {
+		if ((rc = fs_xmlstream_feed(r->xs, buf + off, len - off, &c)) != 0)
+			break;
+		ends[nends++] = off + c;
+	}
+	ok(rc == 0 && nends == 7 && ends[1] == strlen(head) && ends[6] == len,
+	    "pause: after every element, consumed ends at each element");
+	is_string(want_names, r->names, "pause: same elements, same order, none twice");
+	rec_free(r);
+	/* Again, but after the first pause the rest comes in 3-byte pieces, far fewer than expat holds. */
+	r = rec_new(NULL);
+	r->pause_on = "*";
+	fs_xmlstream_feed(r->xs, buf, len, &c);
+	for (off = c; off < len; off += c) {
 		int before = r->pauses;
 
-		len = want_names_len - off < 3 ? want_names_len - off : 3;
-		if ((rc = fs_xmlstream_feed(r->xs, buf + off, len, &c)) != 0)
+		n = len - off < 3 ? len - off : 3;
+		r->call_off = off;
+		if ((rc = fs_xmlstream_feed(r->xs, buf + off, n, &c)) != 0)
 			break;
-		if (c != len && r->pauses == before)
+		if (c != n && r->pauses == before && c != ends[r->elems - 1] - off)
 			shorts++;
-		if (c > len)
+		if (c > n)
 			bad++;
 	}
 	is_int(0, rc, "pause: re-feeding in 3-byte pieces after each pause works");
-	is_string(want_names, r->names, "pause: same elements, same order, none twice");
-	ok(shorts == 0 && bad == 0 && fs_xmlstream_bytes(r->xs) == want_names_len,
-	    "pause: consumed is short only at pauses, and sums to the input");
+	is_string(want_names, r->names, "pause: 3-byte pieces: same elements, same order, none twice");
+	ok(shorts == 0 && bad == 0 && fs_xmlstream_bytes(r->xs) == len,
+	    "pause: consumed is short only at pause points, and sums to the input");
+	for (i = 1, bad = 0; i < (size_t)r->elems && i < 16; i++)
+		if (r->fire_off[i] != ends[i - 1])
+			bad++;
+	ok(r->elems == 7 && bad == 0, "pause: no element is parsed before the caller reaches the previous pause point");
 	rec_free(r);
 
 	/* Feeding different bytes after a pause is a caller bug, caught. */
@@ -464,7 +499,7 @@ test_refusals(void)
 static char *
 elem_of(size_t n)
 {
-	char *s = malloc(n + 1);
+	char *s = xmalloc(n + 1);
 
 	memcpy(s, "<m a='", 6);
 	memset(s + 6, 'x', n - 9);
@@ -493,6 +528,17 @@ test_limits(void)
 	free(s);
 	s = elem_of(65537);
 	ok(feed_str(r, s) == -1 && err_starts(r, "element exceeds 65536 bytes"), "size: 65537 bytes refused");
+	free(s);
+	rec_free(r);
+
+	/* The stream header is held to the same limit. */
+	r = rec_new(NULL);
+	s = xmalloc(70100);
+	n = (size_t)sprintf(s, "<stream:stream xmlns:stream='" NS_STREAMS "' id='");
+	memset(s + n, 'i', 70000);
+	memcpy(s + n + 70000, "'>", 3);
+	ok(feed_str(r, s) == -1 && err_starts(r, "stream header exceeds 65536 bytes") && r->opens == 0,
+	    "size: a 70000-byte stream header refused");
 	free(s);
 	rec_free(r);
 
@@ -526,7 +572,7 @@ test_limits(void)
 	/* Text. */
 	r = rec_new(NULL);
 	feed_str(r, short_hdr);
-	s = malloc(40000);
+	s = xmalloc(40000);
 	n = (size_t)snprintf(s, 40000, "<message><body>");
 	memset(s + n, 't', 16384);
 	memcpy(s + n + 16384, "</body></message>", 18);
@@ -537,7 +583,7 @@ test_limits(void)
 	rec_free(r);
 
 	/* Depth. */
-	s = malloc(3 * 100000 + 1);
+	s = xmalloc(3 * 100000 + 1);
 	for (i = 0; i < 100000; i++)
 		memcpy(s + 3 * i, "<a>", 3);
 	r = rec_new(NULL);
@@ -558,7 +604,7 @@ test_limits(void)
 	free(s);
 
 	/* Attributes: 100000 of them, under the default limits and with the size limit out of the way. */
-	s = malloc(20 * 100000 + 64);
+	s = xmalloc(20 * 100000 + 64);
 	n = (size_t)snprintf(s, 64, "<message");
 	for (i = 0; i < 100000; i++)
 		n += (size_t)sprintf(s + n, " a%zu='v'", i);
@@ -578,7 +624,7 @@ test_limits(void)
 	free(s);
 	r = rec_new(NULL);
 	feed_str(r, short_hdr);
-	s = malloc(2048);
+	s = xmalloc(2048);
 	n = (size_t)sprintf(s, "<message xmlns='jabber:server'");
 	for (i = 0; i < 63; i++)
 		n += (size_t)sprintf(s + n, " a%zu='v'", i);
@@ -595,7 +641,7 @@ test_limits(void)
 	r = rec_new(&lim);
 	feed_str(r, short_hdr);
 	feed_str(r, "<message to='");
-	s = malloc(65536);
+	s = xmalloc(65536);
 	memset(s, 'v', 65536);
 	for (fed = 0, rc = 0; rc == 0 && fed < 16 * 1024 * 1024; fed += 65536)
 		rc = fs_xmlstream_feed(r->xs, s, 65536, &c);
@@ -635,7 +681,7 @@ test_stream_limit_and_flood(void)
 
 	lim.max_stream_bytes = 1000;
 	r = rec_new(&lim);
-	s = calloc(1, 700);
+	s = xmalloc(700);
 	memcpy(s, short_hdr, strlen(short_hdr));
 	memset(s + strlen(short_hdr), ' ', 600 - strlen(short_hdr));
 	ok(feed_chunks(r, s, 600, 600, NULL) == 0 && fs_xmlstream_reset(r->xs) == 0, "stream limit: first stream fine");
@@ -650,7 +696,7 @@ test_stream_limit_and_flood(void)
 	for (i = 0; i < 10; i++)
 		fs_xmlstream_feed(r->xs, "<r a='1'><c/>x</r>", 18, &c);
 	mem10 = fs_xmlstream_memory(r->xs);
-	s = malloc(18 * 50000);
+	s = xmalloc(18 * 50000);
 	for (i = 0; i < 50000; i++)
 		memcpy(s + 18 * i, "<r a='1'><c/>x</r>", 18);
 	rc = feed_chunks(r, s, 18 * 50000, 18 * 50000, NULL);
