@@ -19,15 +19,22 @@ Prosody shows up as a fixture failure and not as a fedscan failure:
   Without a client certificate EXTERNAL is not offered (but a CertificateRequest is still sent), as test-servers.md says.
 - `unbound = { resolvconf = false, hoststxt = false, forward = "ADDR@PORT", options = { ["local-zone:"] =
   "test. transparent" } }`: lua-unbound accepts "addr@port" for `forward`; scanner.test then fails at once
-  (SERVFAIL from our dnsmasq) and the pending dialback ends with `<connection-timeout/>` after `s2s_timeout`
-  seconds, counted from the start of the TCP connection (mod_s2s sets the timer when the session is created).
+  (NXDOMAIN from our dnsmasq, `--local=/test/`; its log shows Prosody's A/AAAA/SRV queries and nothing else) and
+  the pending dialback ends with `<connection-timeout/>` after `s2s_timeout` seconds, counted from the start of the
+  TCP connection (mod_s2s sets the timer when the session is created), both on plain and on TLS streams.
 - require_encryption=true: pre-TLS `<starttls><required/></starttls>` + `<dialback xmlns='urn:xmpp:features:dialback'/>`
   (no `<errors/>`); require_encryption=false: `<starttls/>` without `<required/>`, and a plain `db:result` is silent
   until `<connection-timeout/>` (the connect-back fails).
 - secure_auth=true with a valid client certificate: EXTERNAL offered and succeeds; without one: the restarted
   stream gets `<not-authorized/>` "Your server's certificate could not be validated" (test-servers.md agrees).
-- modules_disabled = {"dialback"}: no dialback feature and no xmlns:db; `db:result` -> `<unsupported-stanza-type/>`.
+- modules_disabled = {"dialback"}: no dialback feature and no xmlns:db; `db:result` -> `<unsupported-stanza-type/>`
+  (plain, and over TLS after EXTERNAL was offered). Not in test-servers.md: with require_encryption = true,
+  secure_auth = false and no dialback, a peer WITHOUT a client certificate gets, at the restarted post-TLS header,
+  `<undefined-condition/>` "No stream features to offer" (nothing it could authenticate with).
 - mod_tls disabled: pre-TLS features are `<dialback/>` only; no CertificateRequest can happen (no TLS at all).
+- Every STARTTLS handshake carries a CertificateRequest (`openssl s_client -msg -starttls xmpp-server` shows it in
+  TLS 1.3 and with -tls1_2). With `s2s_ssl.cafile` set, Prosody also sends the CA certificate in its chain (OpenSSL
+  builds the chain from the trust store); the leaf file holds only the leaf.
 - Expired and name-mismatched certificates are served without complaint (checked with Python's ssl module:
   "certificate has expired" / "Hostname mismatch").
 - One Prosody can listen on two addresses (s2s_interfaces) and host several VirtualHosts with their own certificates;
@@ -126,6 +133,8 @@ def cleanup():
 
 
 def _on_signal(signum, frame):
+    global _failed
+    _failed = True       # keep the temporary directory (configs, logs) of an interrupted or hung test
     sys.stdout.write("Bail out! %s\n" % ("hard timeout" if signum == signal.SIGALRM else "signal %d" % signum))
     sys.stdout.flush()
     cleanup()
@@ -797,12 +806,17 @@ def run_fedscan(args, timeout=60, env=None):
     return r
 
 
+_xdg = []
+
+
 def _xdg_sandbox():
-    d = os.path.join(tempfile.gettempdir(), "fedscan-it-xdg-%d" % os.getpid())
-    if not any(p == d for p, _ in _tmpdirs):
-        os.makedirs(d, exist_ok=True)
-        _tmpdirs.append((d, False))
-    return d
+    """XDG_DATA_HOME for fedscan runs, so that no run ever touches the user's default database."""
+    with _lock:
+        if not _xdg:
+            d = tempfile.mkdtemp(prefix="fedscan-it-xdg-")
+            _tmpdirs.append((d, False))
+            _xdg.append(d)
+        return _xdg[0]
 
 
 def run_parallel(calls):
