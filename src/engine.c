@@ -504,6 +504,7 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 	socklen_t sl;
 	struct timeval tv;
 	struct conn *c;
+	long left;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return;
@@ -537,8 +538,18 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 		FS_EV_SET(ev->close_reason, "out of memory");
 		goto fail;
 	}
-	tv.tv_sec = e->o.timeout_ms / 1000;
-	tv.tv_usec = (e->o.timeout_ms % 1000) * 1000;
+	/* Each connection gets --timeout, but never past the domain's budget (DNS included). */
+	left = FS_DOMAIN_BUDGET(e->o.timeout_ms) - ms_since(&j->t0);
+	if (left > e->o.timeout_ms)
+		left = e->o.timeout_ms;
+	if (left <= 0) {
+		FS_EV_SET(ev->connect_error, "the domain's time budget was spent before this connection");
+		FS_EV_SET(ev->close_reason, "the domain's time budget was spent before this connection");
+		ev->timed_out = true;
+		goto fail;
+	}
+	tv.tv_sec = left / 1000;
+	tv.tv_usec = (left % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
 	if (connect(c->fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
 		FS_EV_SET(ev->connect_error, strerror(errno));

@@ -42,5 +42,7 @@ void fs_engine_free(struct fs_engine *e);
 #define FS_DEFAULT_TIMEOUT_MS 15000L
 #define FS_DEFAULT_CONCURRENCY 32U
 #define FS_DEFAULT_MAX_CONN_BYTES (1024UL * 1024UL)
+/* A domain's whole audit (DNS, then every connection in parallel) ends within twice --timeout. */
+#define FS_DOMAIN_BUDGET(timeout_ms) (2 * (timeout_ms))
 
 #endif

@@ -513,7 +513,6 @@ class Prosody:
             "certificates = %s" % _lua(os.path.join(self.dir, "certs")),
             "log = { debug = %s }" % _lua(self.log),
             "interfaces = %s" % _lua(self.addrs),
-            "local_interfaces = %s" % _lua(self.addrs),
             "s2s_interfaces = %s" % _lua(self.addrs),
             "s2s_ports = { %d }" % self.port,
             "c2s_ports = { }",
@@ -529,8 +528,7 @@ class Prosody:
             "s2s_timeout = %d" % o["s2s_timeout"],
             "authentication = \"internal_hashed\"",
             "storage = \"internal\"",
-            "statistics = nil",
-            "unbound = %s" % _lua_unbound(unbound),
+            "unbound = %s" % _lua(unbound),
         ]
         if o["cafile"]:
             lines.append("s2s_ssl = { cafile = %s }" % _lua(o["cafile"]))
@@ -572,11 +570,6 @@ class Prosody:
 
     def probe(self, to, frm=SCANNER, **kw):
         return probe(self.addr, self.port, to, frm, **kw)
-
-
-def _lua_unbound(u):
-    # options keys like "local-zone:" need the ["..."] form; _lua does that for every dict.
-    return _lua(u)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -651,7 +644,7 @@ def _describe(el):
 def probe(addr, port, to, frm=SCANNER, cafile=None, cert=None, key=None, starttls=True, external=True,
           dialback=False, plain_dialback=False, timeout=8.0):
     """Speak s2s to one endpoint and report what was seen: a dict of plain facts."""
-    r = {"features0": [], "features1": [], "dialback_ns": False, "required": False, "cert_request": None,
+    r = {"features0": [], "features1": [], "dialback_ns": False, "required": False,
          "tls_error": None, "after_tls": None, "external_offered": False, "auth": None, "dialback": None}
     sock = socket.create_connection((addr, port), timeout=timeout)
     try:
@@ -679,7 +672,6 @@ def probe(addr, port, to, frm=SCANNER, cafile=None, cert=None, key=None, starttl
         ctx.verify_mode = ssl.CERT_REQUIRED if cafile else ssl.CERT_NONE
         if cafile:
             ctx.load_verify_locations(cafile)
-        seen = {"req": False}
         if cert:
             ctx.load_cert_chain(cert, key)
         try:
@@ -722,6 +714,9 @@ def fedscan_binary():
         return os.path.abspath(b)
     if os.path.isfile(os.path.join("src", "fedscan")):          # `make check` runs tests in the build directory
         return os.path.abspath(os.path.join("src", "fedscan"))
+    srcdir = os.environ.get("srcdir")
+    if srcdir and os.path.isfile(os.path.join(srcdir, "src", "fedscan")):
+        return os.path.abspath(os.path.join(srcdir, "src", "fedscan"))
     return os.path.normpath(os.path.join(HERE, "..", "..", "src", "fedscan"))
 
 
@@ -839,7 +834,7 @@ def run_parallel(calls):
 class Env:
     """A test file's world: temporary directory, CA, loopback block 127.0.N.x, a DNS server, Prosody instances."""
 
-    def __init__(self, block, hard_timeout=240, dns_records=None):
+    def __init__(self, block, hard_timeout=240):
         require_tools()
         install_guards(hard_timeout)
         b = fedscan_binary()
