@@ -1,10 +1,11 @@
 #!/bin/sh
 # The README's demo: a real Prosody 0.12 on loopback serving demo.fedscan.test (TLS required, dialback on,
-# secure_auth off), audited by fedscan with a throwaway test CA:
+# secure_auth off), audited by fedscan with a throwaway test CA and a client certificate for scanner.test:
 #   tests/demo.sh            text report
 #   tests/demo.sh --json     any further arguments go to "fedscan check"
 # It makes a temporary directory, a test CA and a certificate, starts Prosody on 127.0.0.1 (a free port) and runs
-#   $FEDSCAN check demo.fedscan.test --connect 127.0.0.1:PORT --ca-file CA --from scanner.test --no-db "$@"
+#   $FEDSCAN check demo.fedscan.test --connect 127.0.0.1:PORT --ca-file CA --from scanner.test \
+#       --client-cert C --client-key K --no-db "$@"
 # then stops Prosody and exits with fedscan's exit status. Needs prosody, openssl, dnsmasq and python3.
 # FEDSCAN defaults to src/fedscan of this source tree (build it with make).
 set -eu

@@ -953,6 +953,9 @@ def demo(argv):
     ca = CA(os.path.join(d, "ca"))
     dom = "demo.fedscan.test"
     crt, key = ca.issue("demo", [dom])
+    # A certificate for our stream 'from', signed by a CA the demo partner trusts: without one, SASL EXTERNAL
+    # stays hidden (Prosody offers it only to a peer with a valid certificate) and SASL would be Unknown.
+    ccrt, ckey = ca.client()
 
     class _E:
         dir = d
@@ -961,7 +964,7 @@ def demo(argv):
                   dialback=True, cafile=ca.cert, resolver="%s@%d" % (dns.addr, dns.port))
     binary = fedscan_binary()
     cmd = [binary, "check", dom, "--connect", srv.connect, "--ca-file", ca.cert, "--from", SCANNER,
-           "--no-db"] + argv
+           "--client-cert", ccrt, "--client-key", ckey, "--no-db"] + argv
     sys.stderr.write("demo: Prosody 0.12 serving %s on %s (TLS required, dialback on)\n$ %s\n"
                      % (dom, srv.connect, " ".join(cmd)))
     sys.stderr.flush()
