@@ -264,37 +264,37 @@ deliver(struct conn *c, enum fs_pev_type type, const char *reason)
 		run_actions(c);
 }
 
+/* Parser callbacks: hand the event to the probe; any action waits until the parser has stopped. */
+static void
+xml_forward(struct conn *c, const struct fs_pev *e)
+{
+	fs_session_event(c->sess, e, &c->acts);
+	if (c->acts.n > 0)
+		fs_xmlstream_pause(c->xs);
+}
+
 static void
 xml_open(void *ud, const struct fs_xml_stream_header *hdr)
 {
-	struct conn *c = ud;
 	struct fs_pev e = { .type = FS_PEV_STREAM_OPEN, .hdr = hdr };
 
-	fs_session_event(c->sess, &e, &c->acts);
-	if (c->acts.n > 0)
-		fs_xmlstream_pause(c->xs);
+	xml_forward(ud, &e);
 }
 
 static void
 xml_element(void *ud, const struct fs_xml_elem *el)
 {
-	struct conn *c = ud;
 	struct fs_pev e = { .type = FS_PEV_ELEMENT, .el = el };
 
-	fs_session_event(c->sess, &e, &c->acts);
-	if (c->acts.n > 0)
-		fs_xmlstream_pause(c->xs);
+	xml_forward(ud, &e);
 }
 
 static void
 xml_close(void *ud)
 {
-	struct conn *c = ud;
 	struct fs_pev e = { .type = FS_PEV_STREAM_CLOSE };
 
-	fs_session_event(c->sess, &e, &c->acts);
-	if (c->acts.n > 0)
-		fs_xmlstream_pause(c->xs);
+	xml_forward(ud, &e);
 }
 
 static const struct fs_xml_callbacks xml_cbs = { xml_open, xml_element, xml_close };
