@@ -90,8 +90,12 @@ db_pending(const struct fs_dialback_ev *db)
 
 /* Rule D6: the answer is about our FROM or TO, not about dialback. */
 static bool
-db_refuses_us(const struct fs_dialback_ev *db)
+db_refuses_us(const struct fs_dialback_ev *db, const char *from)
 {
+	/* Openfire and allow-lists: a policy-violation whose text names our domain refuses us, not plain dialback. */
+	if ((db->result == FS_DB_ERROR || db->result == FS_DB_STREAM_ERROR) && is(db->condition, "policy-violation") &&
+	    from[0] != '\0' && strcasestr(db->text, from) != NULL)
+		return true;
 	if (db->result == FS_DB_ERROR)
 		return is(db->condition, "item-not-found") || is(db->condition, "not-allowed") ||
 		    is(db->condition, "host-unknown");
@@ -273,7 +277,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 	} else if (pre != NULL && pre->starttls) {
 		const struct fs_dialback_ev *db = &c2->dialback;
 		char b[FS_EV_TEXT];
-		if (db_policy_violation(db)) {
+		if (db_policy_violation(db) && !db_refuses_us(db, d->params.from)) {
 			r->s.tls = FS_LEVEL_REQUIRED;
 			r->tls_conf = FS_CONF_HIGH;
 			line(r, "T5: %s offers STARTTLS without <required/> but refuses dialback without TLS: %s", where,
@@ -336,11 +340,28 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 	/* ---- S7: certificate required after TLS ---- */
 	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
 		const struct fs_conn_ev *c = &ep->conns[i];
-		if (c->attempted && !c->client_cert && c->tls.ok && is(c->stream_error, "not-authorized") &&
-		    is(c->stream_error_stage, "post-tls")) {
+		if (!c->attempted || c->client_cert || !c->tls.ok)
+			continue;
+		snprintf(w, sizeof(w), "%s (%s)", where, fs_conn_kind_name(c->kind));
+		if (is(c->stream_error, "not-authorized") && is(c->stream_error_stage, "post-tls")) {
 			r->cert_required = true;
 			line(r, "S7: %s refuses the stream after TLS without a valid certificate for our domain: "
-			    "<not-authorized/> %s", where, c->stream_error_text);
+			    "<not-authorized/> %s", w, c->stream_error_text);
+		} else if (is(c->stream_error, "undefined-condition") && is(c->stream_error_stage, "post-tls") &&
+		    strcasestr(c->stream_error_text, "no stream features") != NULL) {
+			/* Prosody without dialback: nothing to offer a peer that has no certificate. */
+			r->cert_required = true;
+			line(r, "S7: %s has nothing to offer after TLS to a peer without a certificate: "
+			    "<undefined-condition/> %s", w, c->stream_error_text);
+		} else if (c->dialback.result == FS_DB_ERROR && c->dialback.over_tls &&
+		    is(c->dialback.condition, "not-authorized")) {
+			r->cert_required = true;
+			line(r, "S7: %s answers dialback over TLS with <not-authorized/>: a valid certificate is required",
+			    w);
+		} else if (!c->post.header && c->peer_closed && c->stream_error[0] == '\0' && !c->timed_out) {
+			/* XEP-0178 step 7a: the receiver closes right after the handshake when our certificate is missing. */
+			r->cert_required = true;
+			line(r, "S7: %s closes the connection right after the TLS handshake (no certificate from us)", w);
 		}
 	}
 
@@ -351,7 +372,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		const char *how = db->over_tls ? "over TLS" : "without TLS";
 		db_any_sent = true;
 		snprintf(w, sizeof(w), "%s (%s)", where, fs_conn_kind_name(dbs[i]->kind));
-		if (db_refuses_us(db)) {
+		if (db_refuses_us(db, d->params.from)) {
 			r->from_refused = true;
 			line(r, "D6: %s answers dialback %s about our addressing, not dialback: %s", w, how,
 			    db_words(db, b, sizeof(b)));
@@ -378,6 +399,10 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 	} else if (db_false_tls) {
 		r->s.dialback = FS_DIALBACK_FALSE;
 		r->dialback_conf = FS_CONF_HIGH;
+	} else if (db_pend && !any_feature_db && !any_db_ns) {
+		r->s.dialback = FS_DIALBACK_FALSE;
+		r->dialback_conf = FS_CONF_MEDIUM;
+		line(r, "D5: %s neither advertises dialback nor declares xmlns:db, and does not answer db:result", where);
 	} else if (db_pend) {
 		r->s.dialback = FS_DIALBACK_TRUE;
 		r->dialback_conf = any_feature_db ? FS_CONF_MEDIUM : FS_CONF_LOW;
@@ -444,6 +469,11 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 				r->s.sasl = FS_LEVEL_OPTIONAL;
 				r->sasl_conf = r->s.dialback == FS_DIALBACK_TRUE ? FS_CONF_HIGH : FS_CONF_MEDIUM;
 			}
+		} else if (db_false_tls && (offered || cert_req)) {
+			r->s.sasl = FS_LEVEL_REQUIRED;
+			r->sasl_conf = offered ? FS_CONF_HIGH : FS_CONF_MEDIUM;
+			line(r, "S6: %s refuses dialback over TLS and %s: only SASL EXTERNAL can authenticate", where,
+			    offered ? "offers SASL EXTERNAL" : "asks for a client certificate");
 		} else if (tlsc != NULL && tlsc->tls.ok && !cert_req) {
 			r->s.sasl = FS_LEVEL_NOTSUPPORTED;
 			r->sasl_conf = FS_CONF_HIGH;

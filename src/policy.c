@@ -40,8 +40,8 @@ fs_policy_compat(const struct fs_setting *local, const struct fs_setting *partne
 	static const enum fs_dialback dbs[] = { FS_DIALBACK_TRUE, FS_DIALBACK_FALSE };
 	const struct fs_matrix_row *lr = fs_policy_row(local), *pr;
 	struct fs_setting cand;
-	unsigned ti, si, di, ncand = 0, common = FS_METHOD_ALL;
-	enum fs_method first = 0, best_local;
+	unsigned ti, si, di, pass, ncand = 0, common = FS_METHOD_ALL;
+	enum fs_method first = 0, best_local, m;
 	enum fs_verdict worst = FS_VERDICT_COMPATIBLE, v;
 	bool differ = false;
 	char unknown[64] = "";
@@ -53,7 +53,11 @@ fs_policy_compat(const struct fs_setting *local, const struct fs_setting *partne
 		return;
 	}
 	best_local = fs_method_best(lr->methods);
-	/* Every value an Unknown field could take; the verdict stands only if they all agree. */
+	/*
+	 * Every value an Unknown field could take; the verdict stands only if they all agree. Rows that
+	 * accept nothing are left out (a partner that federates is not in one) unless nothing else is left.
+	 */
+	for (pass = 0; pass < 2 && ncand == 0; pass++)
 	for (ti = 0; ti < 3; ti++)
 	for (si = 0; si < 3; si++)
 	for (di = 0; di < 2; di++) {
@@ -63,18 +67,18 @@ fs_policy_compat(const struct fs_setting *local, const struct fs_setting *partne
 		if ((partner->tls != FS_LEVEL_UNKNOWN && ti > 0) || (partner->sasl != FS_LEVEL_UNKNOWN && si > 0) ||
 		    (partner->dialback != FS_DIALBACK_UNKNOWN && di > 0))
 			continue;
-		/* protocol-notes §3.2: a partner is never (SASL Required, Dialback True); invalid rows cannot run. */
+		/* protocol-notes §3.2: a partner is never (SASL Required, Dialback True). */
 		if (cand.sasl == FS_LEVEL_REQUIRED && cand.dialback == FS_DIALBACK_TRUE &&
 		    partner->sasl == FS_LEVEL_UNKNOWN)
 			continue;
-		if ((pr = fs_policy_row(&cand)) == NULL || (pr->methods == 0 && ncand > 0))
+		if ((pr = fs_policy_row(&cand)) == NULL || (pr->methods == 0 && pass == 0))
 			continue;
-		v = fs_method_best(lr->methods & pr->methods) == 0 ? FS_VERDICT_INCOMPATIBLE :
-		    fs_method_best(lr->methods & pr->methods) != best_local ? FS_VERDICT_DEGRADED : FS_VERDICT_COMPATIBLE;
+		m = fs_method_best(lr->methods & pr->methods);
+		v = m == 0 ? FS_VERDICT_INCOMPATIBLE : m != best_local ? FS_VERDICT_DEGRADED : FS_VERDICT_COMPATIBLE;
 		if (ncand == 0) {
-			first = fs_method_best(lr->methods & pr->methods);
+			first = m;
 			c->row = pr->row;
-		} else if (fs_method_best(lr->methods & pr->methods) != first) {
+		} else if (m != first) {
 			differ = true;
 		}
 		if (v > worst)
