@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 
+#include "fedscan/dbkey.h"
 #include "fedscan/probe.h"
 #include "stream.h"
 
@@ -154,12 +155,19 @@ send_header(struct fs_session *s, struct fs_actions *out)
 static void
 send_dialback(struct fs_session *s, struct fs_actions *out)
 {
-	char buf[1024], f[FS_EV_TEXT * 2], t[FS_EV_TEXT * 2];
+	char buf[1024], f[FS_EV_TEXT * 2], t[FS_EV_TEXT * 2], key[FS_DBKEY_HEX];
+	const char *k = s->env.db_key;
 	int n;
 
 	if (fs_xml_escape(f, sizeof(f), s->env.from) != 0 || fs_xml_escape(t, sizeof(t), s->env.domain) != 0)
 		goto toolong;
-	n = snprintf(buf, sizeof(buf), "<db:result from='%s' to='%s'>%s</db:result>", f, t, s->env.db_key);
+	/* Authoritative mode: a key our listener will recognise for this stream id (XEP-0185). */
+	if (s->env.db_secret != NULL) {
+		if (fs_dialback_key(s->env.db_secret, s->env.domain, s->env.from, cur_stream(s)->id, key) != 0)
+			goto toolong;
+		k = key;
+	}
+	n = snprintf(buf, sizeof(buf), "<db:result from='%s' to='%s'>%s</db:result>", f, t, k);
 	if (n < 0 || (size_t)n >= sizeof(buf) || fs_act_send(out, buf, (size_t)n) != 0)
 		goto toolong;
 	s->ev->dialback.over_tls = s->tls;
@@ -211,8 +219,11 @@ next_step(struct fs_session *s, struct fs_actions *out)
 		finish(s, out, "no STARTTLS offered");
 		return;
 	}
-	if ((f & FS_PF_PLAIN_ONLY) && (st->starttls_required || st->only_starttls)) {
-		/* Prosody would verify and stall for s2s_timeout (protocol-notes §3.3): <required/> already decides. */
+	if ((f & FS_PF_PLAIN_ONLY) && (st->starttls_required || st->only_starttls) && s->env.db_secret == NULL) {
+		/*
+		 * Prosody would verify and stall for s2s_timeout (protocol-notes §3.3): <required/> already
+		 * decides. With our own listener answering, the refusal comes in milliseconds: ask anyway.
+		 */
 		finish(s, out, "TLS required: plain dialback not attempted");
 		return;
 	}

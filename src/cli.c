@@ -13,7 +13,7 @@
 
 enum {
 	O_DB = 256, O_NO_DB, O_POLICY, O_TLS, O_SASL, O_DIALBACK, O_FROM, O_CERT, O_KEY, O_CA, O_TIMEOUT, O_CONC,
-	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_PTLS, O_PSASL, O_PDB, O_VERSION,
+	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_LISTEN, O_PTLS, O_PSASL, O_PDB, O_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -34,6 +34,7 @@ static const struct option longopts[] = {
 	{ "connect", required_argument, NULL, O_CONNECT },
 	{ "direct-tls", no_argument, NULL, O_DIRECT },
 	{ "resolver", required_argument, NULL, O_RESOLVER },
+	{ "listen", required_argument, NULL, O_LISTEN },
 	{ "partner-tls", required_argument, NULL, O_PTLS },
 	{ "partner-sasl", required_argument, NULL, O_PSASL },
 	{ "partner-dialback", required_argument, NULL, O_PDB },
@@ -59,6 +60,7 @@ fs_cli_usage(FILE *f)
 	    "  --ca-file FILE            trust these CAs instead of the system store\n"
 	    "  --connect HOST[:PORT]     skip DNS and probe this endpoint (--direct-tls: it speaks TLS first)\n"
 	    "  --resolver ADDR[:PORT]    use this DNS server\n"
+	    "  --listen ADDR[:PORT]      authoritative mode: answer the partners' dialback connect-back for --from\n"
 	    "  --timeout SECONDS         per connection (default 15)\n"
 	    "  --concurrency N           domains in flight (default 32)\n"
 	    "  --db FILE | --no-db       where to record (default $XDG_DATA_HOME/fedscan/fedscan.db)\n"
@@ -115,38 +117,49 @@ parse_number(const char *flag, const char *v, double lo, double hi, double *out)
 	return 0;
 }
 
-/* HOST, HOST:PORT, [V6]:PORT or a bare IPv6 literal. */
+/* HOST, HOST:PORT, [V6]:PORT or a bare IPv6 literal, for the option flag; port 5269 when none. */
 static int
-parse_connect(struct fs_cli *cli, const char *v)
+parse_hostport(const char *flag, const char *v, char *hostbuf, size_t size, int *portp)
 {
 	const char *colon, *host = v;
+	char pflag[64];
 	size_t hl;
 	double port = 5269;
 
+	snprintf(pflag, sizeof(pflag), "%s port", flag);
 	if (v[0] == '[') {
 		const char *rb = strchr(v, ']');
 		if (rb == NULL)
-			return usage_error("--connect: '%s' has '[' without ']'%s", v, "");
+			return usage_error("%s: '%s' has '[' without ']'", flag, v);
 		host = v + 1;
 		hl = (size_t)(rb - host);
-		if (rb[1] == ':' && parse_number("--connect port", rb + 2, 1, 65535, &port) != 0)
+		if (rb[1] == ':' && parse_number(pflag, rb + 2, 1, 65535, &port) != 0)
 			return FS_EXIT_USAGE;
 		else if (rb[1] != '\0' && rb[1] != ':')
-			return usage_error("--connect: '%s' is not HOST[:PORT]%s", v, "");
+			return usage_error("%s: '%s' is not HOST[:PORT]", flag, v);
 	} else if ((colon = strchr(v, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
 		hl = (size_t)(colon - v);
-		if (parse_number("--connect port", colon + 1, 1, 65535, &port) != 0)
+		if (parse_number(pflag, colon + 1, 1, 65535, &port) != 0)
 			return FS_EXIT_USAGE;
 	} else {
 		hl = strlen(v);
 	}
-	if (hl == 0 || hl >= sizeof(cli->connect_host))
-		return usage_error("--connect: '%s' has no usable host%s", v, "");
-	memcpy(cli->connect_host, host, hl);
-	cli->connect_host[hl] = '\0';
-	cli->eng.connect_host = cli->connect_host;
-	cli->eng.connect_port = (int)port;
+	if (hl == 0 || hl >= size)
+		return usage_error("%s: '%s' has no usable host", flag, v);
+	memcpy(hostbuf, host, hl);
+	hostbuf[hl] = '\0';
+	*portp = (int)port;
 	return 0;
+}
+
+static int
+parse_connect(struct fs_cli *cli, const char *v)
+{
+	int r = parse_hostport("--connect", v, cli->connect_host, sizeof(cli->connect_host), &cli->eng.connect_port);
+
+	if (r == 0)
+		cli->eng.connect_host = cli->connect_host;
+	return r;
 }
 
 static int
@@ -208,6 +221,11 @@ fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
 		case O_CONNECT: cli->connect = optarg; r = parse_connect(cli, optarg); break;
 		case O_DIRECT: cli->eng.direct_tls = true; break;
 		case O_RESOLVER: cli->eng.resolver = optarg; break;
+		case O_LISTEN:
+			r = parse_hostport("--listen", optarg, cli->listen_host, sizeof(cli->listen_host),
+			    &cli->eng.listen_port);
+			cli->eng.listen_host = cli->listen_host;
+			break;
 		case 'q': cli->verbose = -1; break;
 		case 'v': cli->verbose++; break;
 		case 'h': fs_cli_usage(stdout); exit(0);
@@ -220,6 +238,10 @@ fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
 	}
 	if (cli->eng.client_key != NULL && cli->eng.client_cert == NULL)
 		return usage_error("--client-key needs --client-cert%s%s", "", "");
+	if (cli->eng.listen_host != NULL && (cli->eng.client_cert == NULL || cli->eng.from == NULL ||
+	    strcmp(cli->eng.from, FS_DEFAULT_FROM) == 0))
+		return usage_error("--listen needs --from DOMAIN (whose DNS points at the listener) and "
+		    "--client-cert/--client-key for it%s%s", "", "");
 	if (cli->eng.direct_tls && cli->eng.connect_host == NULL)
 		return usage_error("--direct-tls needs --connect HOST[:PORT]%s%s", "", "");
 	cli->args = argv + optind;

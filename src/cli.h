@@ -18,6 +18,7 @@ struct fs_cli {
 	struct fs_engine_opts eng;
 	const char *connect;           /* HOST[:PORT] as given */
 	char connect_host[256];
+	char listen_host[256];          /* --listen ADDR */
 	char **args;                   /* positional arguments after the command */
 	int nargs;
 };

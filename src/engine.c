@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "fedscan/authority.h"
 #include "fedscan/dns.h"
 #include "fedscan/engine.h"
 #include "fedscan/log.h"
@@ -33,9 +34,14 @@ enum cstate { C_CONNECTING = 0, C_OPEN, C_HANDSHAKE, C_CLOSED };
 struct job;
 
 struct conn {
-	struct job *job;
+	struct job *job;           /* inbound: the partner it belongs to, once its header says (else NULL) */
 	struct fs_conn_ev *ev;
-	struct fs_session *sess;
+	struct fs_session *sess;   /* outbound probes */
+	bool inbound;              /* accepted by the authoritative listener */
+	struct fs_authority *auth; /* inbound */
+	struct fs_outbound_ev oev; /* inbound: what the partner did on this connection */
+	struct fs_conn_ev own_ev;  /* inbound: transport evidence nobody reads but the engine */
+	struct fs_engine *e;
 	int fd;
 	SSL *ssl;
 	enum cstate st;
@@ -84,6 +90,13 @@ struct fs_engine {
 	bool stopping;
 	struct event *sigint, *sigterm;
 	TAILQ_HEAD(, job) jobs;
+	/* Authoritative mode (--listen): our dialback secret, the listener, and its inbound connections. */
+	unsigned char secret[FS_DBKEY_SECRET];
+	int lfd;
+	struct event *lev;
+	TAILQ_HEAD(, conn) inbound;
+	unsigned ninbound;
+	unsigned long refused;
 };
 
 static void job_maybe_done(struct job *j);
@@ -133,10 +146,35 @@ conn_close(struct conn *c)
 }
 
 static void
+inbound_destroy(struct conn *c)
+{
+	struct fs_engine *e = c->e;
+
+	conn_close(c);
+	if (c->job != NULL)
+		fs_outbound_merge(&c->job->ev.outbound, &c->oev);
+	if (c->rd != NULL)
+		event_free(c->rd);
+	if (c->wr != NULL)
+		event_free(c->wr);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	fs_xmlstream_free(c->xs);
+	fs_authority_free(c->auth);
+	TAILQ_REMOVE(&e->inbound, c, link);
+	e->ninbound--;
+	free(c);
+}
+
+static void
 conn_destroy(struct conn *c)
 {
 	struct job *j = c->job;
 
+	if (c->inbound) {
+		inbound_destroy(c);
+		return;
+	}
 	conn_close(c);
 	c->ev->duration_ms = ms_since(&c->t0);
 	if (c->rd != NULL)
@@ -199,8 +237,11 @@ start_handshake(struct conn *c)
 {
 	struct job *j = c->job;
 
-	c->ssl = fs_tls_session(j->e->tls, c->fd, j->ev.domain, c->direct, fs_session_uses_client_cert(c->sess),
-	    &c->ev->tls);
+	if (c->inbound)
+		c->ssl = fs_tls_server_session(c->e->tls, c->fd);
+	else
+		c->ssl = fs_tls_session(j->e->tls, c->fd, j->ev.domain, c->direct, fs_session_uses_client_cert(c->sess),
+		    &c->ev->tls);
 	if (c->ssl == NULL) {
 		FS_EV_SET(c->ev->tls.error, "cannot create a TLS session");
 		FS_EV_SET(c->ev->close_reason, "cannot create a TLS session");
@@ -252,6 +293,21 @@ run_actions(struct conn *c)
 	return tls;
 }
 
+static void bind_inbound(struct conn *c);
+
+/* The one place events reach a state machine: a probe session, or the listener's authority session. */
+static void
+session_event(struct conn *c, const struct fs_pev *e)
+{
+	if (c->inbound) {
+		fs_authority_event(c->auth, e, &c->acts);
+		if (c->job == NULL && fs_authority_peer(c->auth)[0] != '\0')
+			bind_inbound(c);
+	} else {
+		fs_session_event(c->sess, e, &c->acts);
+	}
+}
+
 static void
 deliver(struct conn *c, enum fs_pev_type type, const char *reason)
 {
@@ -259,7 +315,7 @@ deliver(struct conn *c, enum fs_pev_type type, const char *reason)
 
 	if (c->st == C_CLOSED)
 		return;
-	fs_session_event(c->sess, &e, &c->acts);
+	session_event(c, &e);
 	if (!c->in_feed)
 		run_actions(c);
 }
@@ -268,7 +324,7 @@ deliver(struct conn *c, enum fs_pev_type type, const char *reason)
 static void
 xml_forward(struct conn *c, const struct fs_pev *e)
 {
-	fs_session_event(c->sess, e, &c->acts);
+	session_event(c, e);
 	if (c->acts.n > 0)
 		fs_xmlstream_pause(c->xs);
 }
@@ -368,9 +424,9 @@ do_read(struct conn *c)
 			}
 		}
 		c->ev->bytes_in += n;
-		if ((size_t)c->ev->bytes_in > c->job->e->o.max_conn_bytes) {
+		if ((size_t)c->ev->bytes_in > c->e->o.max_conn_bytes) {
 			char why[FS_EV_TEXT];
-			snprintf(why, sizeof(why), "the peer sent more than %zu bytes", c->job->e->o.max_conn_bytes);
+			snprintf(why, sizeof(why), "the peer sent more than %zu bytes", c->e->o.max_conn_bytes);
 			deliver(c, FS_PEV_XML_ERROR, why);
 			conn_close(c);
 			return;
@@ -388,7 +444,10 @@ do_handshake(struct conn *c)
 	r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
 		c->st = C_OPEN;
-		fs_tls_record(c->ssl, c->job->ev.domain, &c->ev->tls);
+		if (c->inbound)
+			fs_tls_record_client(c->ssl, fs_authority_peer(c->auth), &c->oev);
+		else
+			fs_tls_record(c->ssl, c->job->ev.domain, &c->ev->tls);
 		deliver(c, FS_PEV_TLS_UP, NULL);
 		return;
 	}
@@ -467,7 +526,7 @@ on_conn_timer(evutil_socket_t fd, short what, void *arg)
 		FS_EV_SET(c->ev->tls.error, "no answer to the TLS handshake before the timeout");
 	if (c->st == C_HANDSHAKE)
 		c->st = C_OPEN;  /* so the probe hears of it */
-	deliver(c, FS_PEV_TIMEOUT, c->job->e->stopping ? "interrupted" : "timed out");
+	deliver(c, FS_PEV_TIMEOUT, c->e->stopping ? "interrupted" : "timed out");
 	conn_close(c);
 	conn_after(c);
 }
@@ -509,6 +568,7 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return;
 	c->job = j;
+	c->e = e;
 	c->ev = ev;
 	c->fd = -1;
 	c->direct = ep->direct_tls;
@@ -579,9 +639,16 @@ static void
 job_maybe_done(struct job *j)
 {
 	struct fs_engine *e = j->e;
+	struct conn *ic, *icn;
 
 	if (j->pending > 0 || !j->probing || !TAILQ_EMPTY(&j->conns))
 		return;
+	/* The partner's connect-backs belong to this audit: record them, then hang up (issue 7). */
+	for (ic = TAILQ_FIRST(&e->inbound); ic != NULL; ic = icn) {
+		icn = TAILQ_NEXT(ic, link);
+		if (ic->job == j)
+			inbound_destroy(ic);
+	}
 	j->ev.duration_ms = ms_since(&j->t0);
 	j->ev.interrupted = e->stopping;
 	TAILQ_REMOVE(&e->jobs, j, link);
@@ -603,6 +670,8 @@ start_probes(struct job *j)
 		env.domain = j->ev.domain;
 		env.from = j->ev.params.from;
 		env.db_key = j->key;
+		if (j->e->lfd >= 0)
+			env.db_secret = j->e->secret;
 		env.have_client_cert = j->ev.params.have_client_cert;
 		env.endpoint_direct_tls = j->ev.endpoints[i].direct_tls;
 		for (k = 0; fs_probes[k] != NULL; k++)
@@ -780,6 +849,7 @@ job_start(struct fs_engine *e, const char *domain)
 	FS_EV_SET(j->ev.params.from, e->o.from);
 	j->ev.params.have_client_cert = e->o.client_cert != NULL;
 	j->ev.params.timeout_ms = e->o.timeout_ms;
+	j->ev.params.authoritative = e->lfd >= 0;
 	/* A random key for our own FROM: no one can be impersonated with it (protocol-notes §3.1). */
 	RAND_bytes(rnd, sizeof(rnd));
 	for (i = 0; i < 32; i++)
@@ -811,6 +881,138 @@ start_jobs(struct fs_engine *e)
 		job_start(e, e->queue[e->next++]);
 	if (e->running == 0 && (e->next >= e->nqueue || e->stopping))
 		event_base_loopexit(e->base, NULL);
+}
+
+/* ---- the authoritative listener (--listen) ---- */
+
+static void
+bind_inbound(struct conn *c)
+{
+	struct fs_engine *e = c->e;
+	const char *peer = fs_authority_peer(c->auth);
+	struct job *j;
+	struct conn *o;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(j, &e->jobs, link)
+		if (strcasecmp(j->ev.domain, peer) == 0)
+			break;
+	if (j == NULL) {
+		/* Not a partner under audit: we verify nothing for strangers. */
+		fs_info("listener: %s connected but is not being audited; closed", peer);
+		e->refused++;
+		conn_close(c);
+		return;
+	}
+	TAILQ_FOREACH(o, &e->inbound, link)
+		if (o->job == j)
+			n++;
+	if (n >= FS_MAX_INBOUND_PER_PARTNER) {
+		j->ev.outbound.refused++;
+		conn_close(c);
+		return;
+	}
+	c->job = j;
+}
+
+static void
+on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct fs_engine *e = arg;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct fs_authority_env aenv;
+	struct timeval tv;
+	struct conn *c;
+	char addr[INET6_ADDRSTRLEN] = "";
+	int fd;
+
+	while ((fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		sl = sizeof(ss);
+		if (e->ninbound >= FS_MAX_INBOUND) {
+			e->refused++;
+			close(fd);
+			continue;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->e = e;
+		c->inbound = true;
+		c->fd = fd;
+		c->ev = &c->own_ev;
+		c->st = C_OPEN;
+		clock_gettime(CLOCK_MONOTONIC, &c->t0);
+		if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+		else if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr));
+		FS_EV_SET(c->oev.address, addr);
+		aenv.from = e->o.from;
+		aenv.secret = e->secret;
+		aenv.can_tls = fs_tls_can_serve(e->tls);
+		TAILQ_INSERT_TAIL(&e->inbound, c, link);
+		e->ninbound++;
+		c->auth = fs_authority_new(&aenv, &c->oev);
+		c->rd = event_new(e->base, fd, EV_READ | EV_PERSIST, on_io, c);
+		c->wr = event_new(e->base, fd, EV_WRITE, on_io, c);
+		c->timer = evtimer_new(e->base, on_conn_timer, c);
+		if (c->auth == NULL || c->rd == NULL || c->wr == NULL || c->timer == NULL ||
+		    fs_xmlstream_new(NULL, &xml_cbs, c, &c->xs) != 0) {
+			inbound_destroy(c);
+			continue;
+		}
+		tv.tv_sec = e->o.timeout_ms / 1000;
+		tv.tv_usec = (e->o.timeout_ms % 1000) * 1000;
+		evtimer_add(c->timer, &tv);
+		event_add(c->rd, NULL);
+		fs_debug("listener: connection from %s", addr);
+	}
+}
+
+static int
+listen_on(struct fs_engine *e, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
+	int one = 1, port = e->o.listen_port > 0 ? e->o.listen_port : 5269;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, e->o.listen_host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		sl = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, e->o.listen_host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		sl = sizeof(*s6);
+	} else {
+		snprintf(err, errlen, "--listen %s: not a numeric IPv4 or IPv6 address", e->o.listen_host);
+		return -1;
+	}
+	if (!fs_tls_can_serve(e->tls)) {
+		snprintf(err, errlen, "--listen needs --client-cert/--client-key: the partner connects back over TLS "
+		    "and must see a certificate for %s", e->o.from);
+		return -1;
+	}
+	if ((e->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(e->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(e->lfd, (struct sockaddr *)&ss, sl) != 0 || listen(e->lfd, 64) != 0) {
+		snprintf(err, errlen, "--listen %s:%d: %s", e->o.listen_host, port, strerror(errno));
+		if (e->lfd >= 0)
+			close(e->lfd);
+		e->lfd = -1;
+		return -1;
+	}
+	e->lev = event_new(e->base, e->lfd, EV_READ | EV_PERSIST, on_accept, e);
+	if (e->lev == NULL || event_add(e->lev, NULL) != 0) {
+		snprintf(err, errlen, "--listen: cannot watch the socket");
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -856,7 +1058,10 @@ fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud,
 		e->o.max_conn_bytes = FS_DEFAULT_MAX_CONN_BYTES;
 	e->cb = cb;
 	e->ud = ud;
+	e->lfd = -1;
 	TAILQ_INIT(&e->jobs);
+	TAILQ_INIT(&e->inbound);
+	RAND_bytes(e->secret, sizeof(e->secret));
 	if ((e->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
 		goto fail;
@@ -864,6 +1069,8 @@ fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud,
 	if (fs_dns_new(e->base, opts->resolver, e->o.timeout_ms, &e->dns, err, errlen) != 0)
 		goto fail;
 	if (fs_tls_ctx_new(opts->ca_file, opts->client_cert, opts->client_key, &e->tls, err, errlen) != 0)
+		goto fail;
+	if (opts->listen_host != NULL && listen_on(e, err, errlen) != 0)
 		goto fail;
 	e->sigint = evsignal_new(e->base, SIGINT, on_signal, e);
 	e->sigterm = evsignal_new(e->base, SIGTERM, on_signal, e);
@@ -939,6 +1146,14 @@ fs_engine_free(struct fs_engine *e)
 		TAILQ_REMOVE(&e->jobs, j, link);
 		job_free(j);
 	}
+	while ((c = TAILQ_FIRST(&e->inbound)) != NULL) {
+		c->job = NULL;
+		inbound_destroy(c);
+	}
+	if (e->lev != NULL)
+		event_free(e->lev);
+	if (e->lfd >= 0)
+		close(e->lfd);
 	/* Destroying the resolver fires pending callbacks; no job is left for them to touch. */
 	e->running = 0;
 	fs_dns_free(e->dns);

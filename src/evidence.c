@@ -114,3 +114,30 @@ fs_ev_has_word(const char *list, const char *word)
 	}
 	return false;
 }
+
+void
+fs_outbound_merge(struct fs_outbound_ev *dst, const struct fs_outbound_ev *src)
+{
+	dst->connections++;
+	if (dst->address[0] == '\0')
+		memcpy(dst->address, src->address, sizeof(dst->address));
+	if (src->tls_ok && !dst->tls_ok) {
+		dst->tls_ok = true;
+		memcpy(dst->tls_version, src->tls_version, sizeof(dst->tls_version));
+	}
+	dst->starttls |= src->starttls;
+	if (src->client_cert && !dst->client_cert) {
+		dst->client_cert = true;
+		dst->cert_chain_ok = src->cert_chain_ok;
+		dst->cert_name_ok = src->cert_name_ok;
+		memcpy(dst->cert_subject, src->cert_subject, sizeof(dst->cert_subject));
+		memcpy(dst->cert_error, src->cert_error, sizeof(dst->cert_error));
+	}
+	dst->sasl_external |= src->sasl_external;
+	dst->dialback |= src->dialback;
+	dst->verify_requests += src->verify_requests;
+	dst->verify_valid += src->verify_valid;
+	dst->verify_invalid += src->verify_invalid;
+	if (dst->close_reason[0] == '\0')
+		memcpy(dst->close_reason, src->close_reason, sizeof(dst->close_reason));
+}

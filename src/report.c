@@ -83,6 +83,21 @@ endpoint_json(const struct fs_domain_ev *d, unsigned i, long long now)
 	return o;
 }
 
+/* What the partner did when it connected back to our listener: what a gateway sees when it connects in. */
+static json_t *
+outbound_json(const struct fs_outbound_ev *ob)
+{
+	return json_pack("{s:i, s:i, s:o, s:b, s:b, s:o, s:b, s:b, s:b, s:o, s:o, s:b, s:b, s:i, s:i, s:i, s:o}",
+	    "connections", (int)ob->connections, "refused", (int)ob->refused,
+	    "address", fs_json_string_lossy(ob->address), "starttls", ob->starttls, "tls", ob->tls_ok,
+	    "tls_version", fs_json_string_lossy(ob->tls_version), "client_cert", ob->client_cert,
+	    "cert_chain_ok", ob->cert_chain_ok, "cert_name_ok", ob->cert_name_ok,
+	    "cert_subject", fs_json_string_lossy(ob->cert_subject), "cert_error", fs_json_string_lossy(ob->cert_error),
+	    "sasl_external", ob->sasl_external, "dialback", ob->dialback,
+	    "verify_requests", (int)ob->verify_requests, "verify_valid", (int)ob->verify_valid,
+	    "verify_invalid", (int)ob->verify_invalid, "close_reason", fs_json_string_lossy(ob->close_reason));
+}
+
 json_t *
 fs_report_partner(const struct fs_domain_ev *d, long long now, const struct fs_setting *local)
 {
@@ -118,6 +133,8 @@ fs_report_partner(const struct fs_domain_ev *d, long long now, const struct fs_s
 	    "from", d->params.from,
 	    "duration_ms", (json_int_t)d->duration_ms,
 	    "client_cert", d->params.have_client_cert);
+	if (o != NULL && d->params.authoritative)
+		json_object_set_new(o, "outbound", outbound_json(&d->outbound));
 	return o;
 }
 
@@ -224,6 +241,41 @@ setting_line(FILE *f, const char *label, const json_t *eff, const char *key)
 	fputc('\n', f);
 }
 
+static void
+outbound_text(FILE *f, const json_t *ob)
+{
+	long long n;
+
+	if (!json_is_object(ob))
+		return;
+	n = (long long)json_integer_value(json_object_get(ob, "connections"));
+	if (n == 0) {
+		fputs("  outbound:  the partner did not connect back to our listener\n", f);
+		return;
+	}
+	fprintf(f, "  outbound:  %lld connection%s back from [%s]: %s", n, n == 1 ? "" : "s", str(ob, "address"),
+	    json_is_true(json_object_get(ob, "starttls")) ? "STARTTLS" : "no STARTTLS");
+	if (json_is_true(json_object_get(ob, "tls")))
+		fprintf(f, " (%s)", str(ob, "tls_version"));
+	if (json_is_true(json_object_get(ob, "client_cert"))) {
+		fputs(", client certificate ", f);
+		put(f, str(ob, "cert_subject"));
+		fputs(json_is_true(json_object_get(ob, "cert_chain_ok")) && json_is_true(json_object_get(ob, "cert_name_ok")) ?
+		    " (valid for the partner)" : " (NOT valid: ", f);
+		if (!(json_is_true(json_object_get(ob, "cert_chain_ok")) && json_is_true(json_object_get(ob, "cert_name_ok")))) {
+			put(f, str(ob, "cert_error"));
+			fputs(")", f);
+		}
+	} else {
+		fputs(", no client certificate", f);
+	}
+	fprintf(f, "%s%s; db:verify %lld valid, %lld invalid\n",
+	    json_is_true(json_object_get(ob, "dialback")) ? ", dialback outward" : "",
+	    json_is_true(json_object_get(ob, "sasl_external")) ? ", SASL EXTERNAL outward" : "",
+	    (long long)json_integer_value(json_object_get(ob, "verify_valid")),
+	    (long long)json_integer_value(json_object_get(ob, "verify_invalid")));
+}
+
 void
 fs_report_text_partner(FILE *f, const json_t *p, bool color, int verbose)
 {
@@ -259,6 +311,7 @@ fs_report_text_partner(FILE *f, const json_t *p, bool color, int verbose)
 	setting_line(f, "TLS", eff, "tls");
 	setting_line(f, "SASL", eff, "sasl");
 	setting_line(f, "Dialback", eff, "dialback");
+	outbound_text(f, json_object_get(p, "outbound"));
 	fputs("  methods:   ", f);
 	methods_text(f, json_object_get(p, "methods"));
 	fputs("\n  negotiated: ", f);

@@ -772,3 +772,362 @@ out:
 	sqlite3_clear_bindings(s);
 	return ret;
 }
+
+/* ---- reading back (scan, report, diff, history) and retention (prune) ---- */
+
+static void
+copy_col(sqlite3_stmt *s, int i, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(dst, size, "%s", t != NULL ? (const char *)t : "");
+}
+
+/* The JSON text of column i, or NULL (SQL NULL, or not JSON: what else could a reader do with it). */
+static json_t *
+json_col(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+
+	if (t == NULL)
+		return NULL;
+	/* JSON_ALLOW_NUL: a peer's string may hold U+0000, stored as \u0000 by json_dumps. */
+	return json_loadb(t, (size_t)sqlite3_column_bytes(s, i), JSON_ALLOW_NUL, NULL);
+}
+
+#define SCAN_COLS \
+	"SELECT id, kind, started_at, coalesce(finished_at, ''), complete, fedscan_version, policy_json," \
+	" (SELECT count(*) FROM domains WHERE domains.scan_id = scans.id) FROM scans"
+
+static void
+scan_row(sqlite3_stmt *s, struct fs_scan_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, out->kind, sizeof(out->kind));
+	copy_col(s, 2, out->started_at, sizeof(out->started_at));
+	copy_col(s, 3, out->finished_at, sizeof(out->finished_at));
+	out->complete = sqlite3_column_int(s, 4) != 0;
+	copy_col(s, 5, out->version, sizeof(out->version));
+	out->local = json_col(s, 6);
+	out->ndomains = (long)sqlite3_column_int64(s, 7);
+}
+
+/* Prepare a one-off statement; BUSY (a writer switching the journal mode, WAL recovery) is retried. */
+static int
+prepare(struct fs_store *st, const char *sql, sqlite3_stmt **s, char *err, size_t errlen)
+{
+	int rc, tries;
+
+	for (tries = 0;; tries++) {
+		rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || tries + 1 >= FS_BEGIN_TRIES)
+			break;
+		pause_ms(FS_BEGIN_PAUSE_MS * (tries + 1));
+	}
+	set_err(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+void
+fs_store_scans_free(struct fs_scan_info *v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		json_decref(v[i].local);
+	free(v);
+}
+
+int
+fs_store_list_scans(struct fs_store *st, const char *kind, bool complete_only, size_t limit,
+    struct fs_scan_info **out, size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	struct fs_scan_info *v = NULL, *nv;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (st == NULL || out == NULL || n == NULL) {
+		set_err(err, errlen, "fs_store_list_scans: missing argument");
+		return -1;
+	}
+	if (prepare(st, SCAN_COLS " WHERE (?1 IS NULL OR kind = ?1) AND (?2 = 0 OR complete = 1)"
+	    " ORDER BY id DESC LIMIT ?3", &s, err, errlen) != 0)
+		return -1;
+	if ((kind != NULL ? sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, 1)) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 2, complete_only ? 1 : 0) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, limit > 0 ? (sqlite3_int64)limit : -1) != SQLITE_OK) {
+		set_err(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				set_err(err, errlen, "database %s: out of memory", st->path);
+				goto fail;
+			}
+			v = nv;
+		}
+		scan_row(s, &v[len++]);
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, "database %s: cannot list the scans: %s", st->path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	*out = v;
+	*n = len;
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	fs_store_scans_free(v, len);
+	return -1;
+}
+
+int
+fs_store_get_scan(struct fs_store *st, int64_t id, struct fs_scan_info *out, bool *found, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (found != NULL)
+		*found = false;
+	if (st == NULL || out == NULL || found == NULL) {
+		set_err(err, errlen, "fs_store_get_scan: missing argument");
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	if (prepare(st, SCAN_COLS " WHERE id = ?1", &s, err, errlen) != 0)
+		return -1;
+	if (sqlite3_bind_int64(s, 1, id) != SQLITE_OK) {
+		set_err(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		scan_row(s, out);
+		*found = true;
+	} else if (rc != SQLITE_DONE) {
+		set_err(err, errlen, "database %s: cannot read scan %lld: %s", st->path, (long long)id,
+		    sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+fs_store_scan_partners(struct fs_store *st, int64_t scan_id, json_t **partners_out, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	json_t *a, *p;
+	int rc;
+
+	if (partners_out != NULL)
+		*partners_out = NULL;
+	if (st == NULL || partners_out == NULL) {
+		set_err(err, errlen, "fs_store_scan_partners: missing argument");
+		return -1;
+	}
+	if ((a = json_array()) == NULL) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	if (prepare(st, "SELECT result_json, domain FROM domains WHERE scan_id = ?1 ORDER BY id", &s, err,
+	    errlen) != 0)
+		goto fail;
+	if (sqlite3_bind_int64(s, 1, scan_id) != SQLITE_OK) {
+		set_err(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((p = json_col(s, 0)) == NULL || !json_is_object(p)) {
+			json_decref(p);
+			set_err(err, errlen, "database %s: the stored result for %s in scan %lld is not a JSON object",
+			    st->path, (const char *)sqlite3_column_text(s, 1), (long long)scan_id);
+			goto fail;
+		}
+		json_array_append_new(a, p);
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, "database %s: cannot read scan %lld: %s", st->path, (long long)scan_id,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	*partners_out = a;
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	json_decref(a);
+	return -1;
+}
+
+int
+fs_store_domain_history(struct fs_store *st, const char *domain, json_t **out, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	json_t *a, *p;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (st == NULL || domain == NULL || out == NULL) {
+		set_err(err, errlen, "fs_store_domain_history: missing argument");
+		return -1;
+	}
+	if ((a = json_array()) == NULL) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	if (prepare(st, "SELECT d.result_json, s.id, s.kind, s.started_at, s.complete FROM domains d"
+	    " JOIN scans s ON s.id = d.scan_id WHERE d.domain = ?1 ORDER BY d.id", &s, err, errlen) != 0)
+		goto fail;
+	if (sqlite3_bind_text(s, 1, domain, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		set_err(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((p = json_col(s, 0)) == NULL)
+			continue;       /* json_valid() in the schema makes this unreachable */
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:b, s:o}",
+		    "scan", (json_int_t)sqlite3_column_int64(s, 1),
+		    "kind", (const char *)sqlite3_column_text(s, 2),
+		    "started_at", (const char *)sqlite3_column_text(s, 3),
+		    "complete", sqlite3_column_int(s, 4) != 0,
+		    "partner", p));
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, "database %s: cannot read the history of %s: %s", st->path, domain,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	*out = a;
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	json_decref(a);
+	return -1;
+}
+
+/* Step a one-off statement to completion; the number of rows it changed in *changes. */
+static int
+step_done(struct fs_store *st, sqlite3_stmt *s, const char *what, long *changes, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW && changes != NULL) {             /* a count(*) */
+		*changes = (long)sqlite3_column_int64(s, 0);
+		return 0;
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, "database %s: cannot %s: %s", st->path, what, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (changes != NULL)
+		*changes = (long)sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+fs_store_prune(struct fs_store *st, unsigned keep_days, long *removed, long *kept, char *err, size_t errlen)
+{
+	sqlite3_stmt *cnt = NULL, *del = NULL, *certs = NULL;
+	char age[32], grace[32];
+	long total = 0, gone = 0;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (kept != NULL)
+		*kept = 0;
+	if (st == NULL) {
+		set_err(err, errlen, "fs_store_prune: missing argument");
+		return -1;
+	}
+	snprintf(age, sizeof(age), "-%u days", keep_days);
+	snprintf(grace, sizeof(grace), "-%u days", keep_days > FS_STORE_UNFINISHED_GRACE_DAYS ? keep_days :
+	    FS_STORE_UNFINISHED_GRACE_DAYS);
+	if (prepare(st, "SELECT count(*) FROM scans", &cnt, err, errlen) != 0 ||
+	    prepare(st, "DELETE FROM scans WHERE started_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)"
+	    " AND (finished_at IS NOT NULL OR started_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2))",
+	    &del, err, errlen) != 0 ||
+	    prepare(st, "DELETE FROM certificates WHERE NOT EXISTS"
+	    " (SELECT 1 FROM connections WHERE connections.cert_sha256 = certificates.sha256)",
+	    &certs, err, errlen) != 0)
+		goto fail;
+	if (sqlite3_bind_text(del, 1, age, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(del, 2, grace, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		set_err(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	/* One transaction: the scans go with everything under them (ON DELETE CASCADE), or nothing does. */
+	if (begin(st, err, errlen) != 0)
+		goto fail;
+	if (step_done(st, cnt, "count the scans", &total, err, errlen) != 0 ||
+	    step_done(st, del, "delete old scans", &gone, err, errlen) != 0 ||
+	    step_done(st, certs, "delete unused certificates", NULL, err, errlen) != 0)
+		goto rollback;
+	sqlite3_finalize(cnt);
+	sqlite3_finalize(del);
+	sqlite3_finalize(certs);
+	cnt = del = certs = NULL;
+	if (commit(st, err, errlen) != 0)
+		goto rollback;
+	if (removed != NULL)
+		*removed = gone;
+	if (kept != NULL)
+		*kept = total - gone;
+	return 0;
+rollback:
+	sqlite3_finalize(cnt);
+	sqlite3_finalize(del);
+	sqlite3_finalize(certs);
+	rollback(st);
+	return -1;
+fail:
+	sqlite3_finalize(cnt);
+	sqlite3_finalize(del);
+	sqlite3_finalize(certs);
+	return -1;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+long long
+fs_store_time(const char *iso)
+{
+	int y, mo, d, h, mi, se, n = 0;
+
+	if (iso == NULL || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 19)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || h < 0 || mi < 0 || se < 0)
+		return -1;
+	return days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL + h * 3600LL + mi * 60LL + se;
+}

@@ -14,7 +14,15 @@
 struct fs_tls_ctx {
 	SSL_CTX *plain;     /* no client certificate */
 	SSL_CTX *withcert;  /* --client-cert, when given */
+	SSL_CTX *server;    /* the authoritative listener, with the same certificate */
 };
+
+/* The listener asks for the partner's certificate to record it, and judges it afterwards, never in the handshake. */
+static int
+accept_any(int ok, X509_STORE_CTX *x)
+{
+	return 1;
+}
 
 static SSL_CTX *
 new_ctx(const char *ca_file, char *err, size_t errlen)
@@ -70,6 +78,17 @@ fs_tls_ctx_new(const char *ca_file, const char *cert, const char *key, struct fs
 			snprintf(err, errlen, "--client-key does not match --client-cert");
 			goto fail;
 		}
+		if ((t->server = SSL_CTX_new(TLS_server_method())) == NULL ||
+		    SSL_CTX_use_certificate_chain_file(t->server, cert) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(t->server, key != NULL ? key : cert, SSL_FILETYPE_PEM) != 1) {
+			snprintf(err, errlen, "cannot serve TLS with --client-cert %s", cert);
+			goto fail;
+		}
+		if (ca_file != NULL)
+			SSL_CTX_load_verify_locations(t->server, ca_file, NULL);
+		else
+			SSL_CTX_set_default_verify_paths(t->server);
+		SSL_CTX_set_verify(t->server, SSL_VERIFY_PEER, accept_any);
 	}
 	*out = t;
 	return 0;
@@ -86,6 +105,7 @@ fs_tls_ctx_free(struct fs_tls_ctx *t)
 		return;
 	SSL_CTX_free(t->plain);
 	SSL_CTX_free(t->withcert);
+	SSL_CTX_free(t->server);
 	free(t);
 }
 
@@ -179,4 +199,46 @@ fs_tls_record_error(SSL *ssl, int sslerr, struct fs_tls_ev *ev)
 		FS_EV_SET(ev->error, buf);
 	}
 	ERR_clear_error();
+}
+
+bool
+fs_tls_can_serve(const struct fs_tls_ctx *t)
+{
+	return t->server != NULL;
+}
+
+SSL *
+fs_tls_server_session(struct fs_tls_ctx *t, int fd)
+{
+	SSL *ssl;
+
+	if (t->server == NULL || (ssl = SSL_new(t->server)) == NULL)
+		return NULL;
+	SSL_set_fd(ssl, fd);
+	SSL_set_accept_state(ssl);
+	return ssl;
+}
+
+void
+fs_tls_record_client(SSL *ssl, const char *peer_domain, struct fs_outbound_ev *ev)
+{
+	X509 *peer;
+	long vr;
+	char buf[FS_EV_TEXT];
+
+	ev->tls_ok = true;
+	FS_EV_SET(ev->tls_version, SSL_get_version(ssl));
+	if ((peer = SSL_get1_peer_certificate(ssl)) == NULL)
+		return;
+	ev->client_cert = true;
+	X509_NAME_oneline(X509_get_subject_name(peer), buf, sizeof(buf));
+	FS_EV_SET(ev->cert_subject, buf);
+	vr = SSL_get_verify_result(ssl);
+	ev->cert_chain_ok = vr == X509_V_OK;
+	if (vr != X509_V_OK)
+		FS_EV_SET(ev->cert_error, X509_verify_cert_error_string(vr));
+	ev->cert_name_ok = peer_domain[0] != '\0' && fs_cert_match_domain(peer, peer_domain, NULL) == 1;
+	if (!ev->cert_name_ok && ev->cert_error[0] == '\0')
+		FS_EV_SET(ev->cert_error, "the certificate does not name the partner domain");
+	X509_free(peer);
 }

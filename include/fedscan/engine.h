@@ -19,6 +19,8 @@ struct fs_engine_opts {
 	long timeout_ms;           /* per connection */
 	unsigned concurrency;      /* domains in flight */
 	size_t max_conn_bytes;     /* bytes read per connection */
+	const char *listen_host;   /* --listen: answer the partners' dialback connect-back here (numeric) */
+	int listen_port;           /* 0: 5269 */
 };
 
 /* Called once per domain when all its probes are done; ev belongs to the engine and is freed after the call. */
@@ -43,6 +45,9 @@ void fs_engine_free(struct fs_engine *e);
 #define FS_DEFAULT_CONCURRENCY 32U
 #define FS_DEFAULT_MAX_CONN_BYTES (1024UL * 1024UL)
 /* A domain's whole audit (DNS, then every connection in parallel) ends within twice --timeout. */
+/* Inbound connections the listener keeps at once, in all and per partner under audit. */
+#define FS_MAX_INBOUND 64U
+#define FS_MAX_INBOUND_PER_PARTNER 4U
 #define FS_DOMAIN_BUDGET(timeout_ms) (2 * (timeout_ms))
 
 #endif

@@ -158,6 +158,27 @@ struct fs_dns_ev {
 	char error[FS_EV_TEXT];       /* resolution problems, in words */
 };
 
+/* What the partner did as an *initiating* server when it connected back to our listener (authoritative mode). */
+struct fs_outbound_ev {
+	unsigned connections;         /* inbound connections from the partner */
+	unsigned refused;             /* inbound connections we refused (over the limit) */
+	char address[FS_EV_SHORT];    /* where the first one came from */
+	bool starttls;                /* it negotiated STARTTLS with us */
+	bool tls_ok;
+	char tls_version[FS_EV_SHORT];
+	bool client_cert;             /* it presented a certificate in the handshake */
+	bool cert_chain_ok;           /* ... that chains to our trust store */
+	bool cert_name_ok;            /* ... and names the partner domain (RFC 6125) */
+	char cert_subject[FS_EV_TEXT];
+	char cert_error[FS_EV_TEXT];
+	bool sasl_external;           /* it tried SASL EXTERNAL outward */
+	bool dialback;                /* it sent its own db:result (dialback outward) */
+	unsigned verify_requests;     /* db:verify received */
+	unsigned verify_valid;        /* ... for keys this run issued */
+	unsigned verify_invalid;      /* ... for anything else */
+	char close_reason[FS_EV_TEXT];
+};
+
 /* Limits on what one domain may accumulate. */
 #define FS_MAX_ENDPOINTS 16
 
@@ -176,6 +197,7 @@ struct fs_domain_ev {
 	unsigned nendpoints;
 	struct fs_endpoint_ev *endpoints;   /* owned; at most FS_MAX_ENDPOINTS */
 	bool interrupted;             /* SIGINT/SIGTERM stopped the audit of this domain */
+	struct fs_outbound_ev outbound;
 	long duration_ms;
 };
 
@@ -190,6 +212,9 @@ const char *fs_db_ev_name(enum fs_db_ev r);
 struct fs_endpoint_ev *fs_domain_ev_add_endpoint(struct fs_domain_ev *d);
 /* Free what a domain's evidence owns (not the struct itself); NULL is allowed. */
 void fs_domain_ev_clear(struct fs_domain_ev *d);
+
+/* Add one inbound connection's observations to a partner's outbound evidence. */
+void fs_outbound_merge(struct fs_outbound_ev *dst, const struct fs_outbound_ev *src);
 
 /* Copy a string into a fixed evidence field, truncating safely. */
 void fs_ev_set(char *dst, size_t dstsize, const char *src);

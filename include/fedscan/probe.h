@@ -57,7 +57,8 @@ struct fs_actions {
 struct fs_probe_env {
 	const char *domain;           /* the partner domain: stream 'to', SNI, name checks */
 	const char *from;             /* our stream 'from' */
-	const char *db_key;           /* the dialback key to send */
+	const char *db_key;           /* the dialback key to send (sink mode: random, for nobody to verify) */
+	const unsigned char *db_secret; /* authoritative mode: derive the key (XEP-0185) from this 32-byte secret */
 	bool have_client_cert;        /* the run has --client-cert */
 	bool endpoint_direct_tls;     /* the endpoint speaks TLS first (XEP-0368) */
 };

@@ -45,4 +45,49 @@ int fs_store_last_domain(struct fs_store *st, const char *domain, json_t **partn
 /* The schema version this fedscan creates (the number of embedded migrations). */
 unsigned fs_store_schema_version(void);
 
+/* ---- reading back: scan, report, diff, prune ---- */
+
+/* One row of the scans table, as read back. */
+struct fs_scan_info {
+	int64_t id;
+	char kind[16];              /* "check", "scan", "passive" */
+	char started_at[40];        /* ISO 8601 UTC with milliseconds */
+	char finished_at[40];       /* "" while running, or if the process died */
+	bool complete;              /* every target was done */
+	char version[64];           /* the fedscan that recorded it */
+	long ndomains;              /* partner results recorded */
+	json_t *local;              /* the "local" object as printed (new reference), or NULL */
+};
+
+/*
+ * Scans, newest first (highest id first). kind NULL: every kind; complete_only:
+ * only those marked complete; limit 0: all. *out is a malloc'd array of *n
+ * entries (NULL when none), freed with fs_store_scans_free().
+ */
+int fs_store_list_scans(struct fs_store *st, const char *kind, bool complete_only, size_t limit,
+    struct fs_scan_info **out, size_t *n, char *err, size_t errlen);
+void fs_store_scans_free(struct fs_scan_info *v, size_t n);
+/* One scan by id; *found = false (and 0 returned) when there is none. Free out->local with json_decref. */
+int fs_store_get_scan(struct fs_store *st, int64_t id, struct fs_scan_info *out, bool *found, char *err,
+    size_t errlen);
+/* The partner objects recorded for a scan, in the order they were recorded (a new JSON array). */
+int fs_store_scan_partners(struct fs_store *st, int64_t scan_id, json_t **partners_out, char *err, size_t errlen);
+/*
+ * One domain's recorded results over time, oldest first: a new JSON array of
+ * { "scan": id, "kind": ..., "started_at": ..., "complete": bool, "partner": {...} }.
+ */
+int fs_store_domain_history(struct fs_store *st, const char *domain, json_t **out, char *err, size_t errlen);
+/*
+ * Retention: delete, in one transaction, every scan that started more than
+ * keep_days days ago, with everything recorded under it, and the certificates
+ * no remaining connection refers to. A scan that never finished (running now in
+ * another process, or killed) is kept until it is FS_STORE_UNFINISHED_GRACE_DAYS
+ * old whatever keep_days says, so a prune never pulls rows from under a running
+ * scan. *removed and *kept (either may be NULL) count scans.
+ */
+#define FS_STORE_UNFINISHED_GRACE_DAYS 1
+int fs_store_prune(struct fs_store *st, unsigned keep_days, long *removed, long *kept, char *err, size_t errlen);
+/* "2024-05-01T02:00:00.123Z" (or without the fraction, or with a +00:00 zone) as UNIX time; -1 if not parseable. */
+long long fs_store_time(const char *iso);
+
 #endif

@@ -18,6 +18,12 @@ int fs_tls_ctx_new(const char *ca_file, const char *cert, const char *key, struc
 void fs_tls_ctx_free(struct fs_tls_ctx *t);
 /* A client session for fd: SNI = domain, ALPN xmpp-server when direct, our certificate when use_cert. NULL on error. */
 SSL *fs_tls_session(struct fs_tls_ctx *t, int fd, const char *domain, bool direct, bool use_cert, struct fs_tls_ev *ev);
+/* Whether the contexts can serve TLS (a certificate was given): needed for the authoritative listener. */
+bool fs_tls_can_serve(const struct fs_tls_ctx *t);
+/* A server session for an accepted fd, presenting our certificate and asking for the peer's. NULL on error. */
+SSL *fs_tls_server_session(struct fs_tls_ctx *t, int fd);
+/* After a server-side handshake: what the connecting partner presented, checked against its domain. */
+void fs_tls_record_client(SSL *ssl, const char *peer_domain, struct fs_outbound_ev *ev);
 /* After a completed handshake: record version, cipher, ALPN, chain and name checks against domain. */
 void fs_tls_record(SSL *ssl, const char *domain, struct fs_tls_ev *ev);
 /* Describe why a handshake step failed (after SSL_get_error said SSL_ERROR_SSL/SYSCALL) into ev->error. */

@@ -24,6 +24,7 @@ INTEGRATION_TESTS = \
 	tests/integration/prosody_no_tls.test \
 	tests/integration/prosody_bad_certs.test \
 	tests/integration/srv_endpoints.test \
-	tests/integration/ejabberd.test
+	tests/integration/ejabberd.test \
+	tests/integration/authoritative.test
 
 EXTRA_DIST += tests/integration/fslib.py $(INTEGRATION_TESTS) tests/demo.sh
