@@ -1,4 +1,5 @@
 /* main.c: fedscan's entry point: picks the command and hands it the parsed command line. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@ main(int argc, char **argv)
 	int r;
 
 	memset(&cli, 0, sizeof(cli));
+	/* A peer that hangs up mid-write must end as a recorded close, never as a SIGPIPE exit. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		fs_cli_usage(stderr);
 		return FS_EXIT_USAGE;
