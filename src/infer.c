@@ -546,7 +546,7 @@ fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference
 	struct fs_inference e;
 	unsigned i, k, nreach = 0;
 	bool dt = false, ds = false, dd = false;
-	char names[FS_EV_TEXT] = "";
+	char names[FS_EV_LONG] = "", word[FS_EV_TEXT];
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < d->nendpoints; i++) {
@@ -590,11 +590,17 @@ fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference
 				}
 			}
 		}
-		FS_EV_APPEND(names, d->endpoints[i].address);
+		/* Name each endpoint with what it said, so the one that differs can be found. */
+		snprintf(word, sizeof(word), "[%s]:%d %s/%s/%s", d->endpoints[i].address, d->endpoints[i].port,
+		    fs_level_name(e.s.tls), fs_level_name(e.s.sasl), fs_dialback_name(e.s.dialback));
+		if (names[0] != '\0')
+			strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+		strncat(names, word, sizeof(names) - strlen(names) - 1);
 	}
 	if (dt || ds || dd)
-		problem(r, "the endpoints disagree (%s%s%s): %s; the strictest setting is shown", dt ? "TLS " : "",
-		    ds ? "SASL " : "", dd ? "Dialback " : "", names);
+		problem(r, "the endpoints disagree on %s%s%s%s%s (%s); the strictest setting is shown",
+		    dt ? "TLS" : "", dt && (ds || dd) ? ", " : "", ds ? "SASL" : "", ds && dd ? ", " : "",
+		    dd ? "Dialback" : "", names);
 	for (i = 0; i < d->nendpoints; i++) {
 		fs_infer_endpoint(d, i, now, &e);
 		if (!e.reachable && nreach > 0)

@@ -25,6 +25,8 @@ INTEGRATION_TESTS = \
 	tests/integration/prosody_bad_certs.test \
 	tests/integration/srv_endpoints.test \
 	tests/integration/ejabberd.test \
-	tests/integration/authoritative.test
+	tests/integration/authoritative.test \
+	tests/integration/endpoints_more.test \
+	tests/integration/cli_usage.test
 
 EXTRA_DIST += tests/integration/fslib.py $(INTEGRATION_TESTS) tests/demo.sh
