@@ -9,11 +9,13 @@
 
 #include "fedscan/err.h"
 #include "fedscan/log.h"
+#include "fedscan/policyfile.h"
 #include "cli.h"
 
 enum {
 	O_DB = 256, O_NO_DB, O_POLICY, O_TLS, O_SASL, O_DIALBACK, O_FROM, O_CERT, O_KEY, O_CA, O_TIMEOUT, O_CONC,
 	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_LISTEN, O_PTLS, O_PSASL, O_PDB, O_VERSION,
+	O_PARTNERS, O_FORMAT, O_KEEP_DAYS, O_EXPIRY_DAYS,
 };
 
 static const struct option longopts[] = {
@@ -38,6 +40,11 @@ static const struct option longopts[] = {
 	{ "partner-tls", required_argument, NULL, O_PTLS },
 	{ "partner-sasl", required_argument, NULL, O_PSASL },
 	{ "partner-dialback", required_argument, NULL, O_PDB },
+	{ "partners", required_argument, NULL, O_PARTNERS },
+	{ "format", required_argument, NULL, O_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "keep-days", required_argument, NULL, O_KEEP_DAYS },
+	{ "expiry-days", required_argument, NULL, O_EXPIRY_DAYS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -50,9 +57,18 @@ fs_cli_usage(FILE *f)
 {
 	fputs("usage: fedscan check DOMAIN... [options]   audit partner domains now\n"
 	    "       fedscan policy check [--tls X --sasl Y --dialback Z] [--partner-tls X --partner-sasl Y\n"
-	    "                            --partner-dialback Z] [--json]   the negotiation matrix as a calculator\n"
+	    "                            --partner-dialback Z] [--json]   the negotiation matrix as a calculator;\n"
+	    "                            with a policy file, also every [partner] entry\n"
+	    "       fedscan policy import FILE.csv [-o OUT]   Get-CsXmppAllowedPartner | Export-Csv -> policy file\n"
+	    "       fedscan scan [--partners FILE] [-q] [--json]   audit every partner (cron); record each result\n"
+	    "       fedscan diff [SCAN_A [SCAN_B]] [--expiry-days N] [--json]   what changed (default: the last two scans)\n"
+	    "       fedscan report [SCAN] [--format text|json|csv|html|markdown] [-o FILE]   export a recorded scan\n"
+	    "       fedscan history [DOMAIN] [--json]   the recorded scans, or one partner's results over time\n"
+	    "       fedscan prune --keep-days N   remove scans older than N days\n"
 	    "       fedscan --help | --version\n"
 	    "options:\n"
+	    "  --policy FILE             policy file (default " FS_POLICY_DEFAULT_PATH " when it exists;\n"
+	    "                            options given here override it; see fedscan.conf(5))\n"
 	    "  --tls, --sasl LEVEL       local setting: Required | Optional | NotSupported (default Required)\n"
 	    "  --dialback BOOL           local setting: True | False (default True)\n"
 	    "  --from DOMAIN             our stream 'from' (default " FS_DEFAULT_FROM ", a reserved name)\n"
@@ -170,26 +186,85 @@ readable(const char *flag, const char *path)
 	return 0;
 }
 
+/*
+ * The policy file (--policy, or FS_POLICY_DEFAULT_PATH when it exists) fills what the command line left unset,
+ * then the defaults fill the rest. A broken file is a usage error: nothing is scanned or written.
+ */
+static int
+apply_policy(struct fs_cli *cli)
+{
+	const char *path = cli->policy_path, *line, *nl;
+	struct fs_policyfile *pf = NULL;
+	static char err[16384];
+
+	if (path == NULL && access(FS_POLICY_DEFAULT_PATH, F_OK) == 0)
+		path = FS_POLICY_DEFAULT_PATH;
+	if (path != NULL) {
+		if (fs_policyfile_load(path, &pf, err, sizeof(err)) != 0) {
+			for (line = err; line != NULL && *line; line = nl != NULL ? nl + 1 : NULL) {
+				nl = strchr(line, '\n');
+				fputs("fedscan: ", stderr);
+				fwrite(line, 1, nl != NULL ? (size_t)(nl - line) : strlen(line), stderr);
+				fputc('\n', stderr);
+			}
+			fputs("(see fedscan.conf(5))\n", stderr);
+			return FS_EXIT_USAGE;
+		}
+		cli->policy = pf;
+		if (cli->local.tls == FS_LEVEL_UNKNOWN)
+			cli->local.tls = pf->local.tls;
+		if (cli->local.sasl == FS_LEVEL_UNKNOWN)
+			cli->local.sasl = pf->local.sasl;
+		if (cli->local.dialback == FS_DIALBACK_UNKNOWN)
+			cli->local.dialback = pf->local.dialback;
+		if (cli->eng.from == NULL)
+			cli->eng.from = pf->from;
+		/* A --client-cert given alone keeps its own key (from its file), never the policy file's. */
+		if (cli->eng.client_cert == NULL) {
+			cli->eng.client_cert = pf->client_cert;
+			if (cli->eng.client_key == NULL)
+				cli->eng.client_key = pf->client_key;
+		}
+		if (cli->eng.ca_file == NULL)
+			cli->eng.ca_file = pf->ca_file;
+		if (cli->eng.timeout_ms == 0)
+			cli->eng.timeout_ms = pf->timeout_ms;
+		if (cli->eng.concurrency == 0)
+			cli->eng.concurrency = pf->concurrency;
+		if (cli->db_path == NULL)
+			cli->db_path = pf->database;
+	}
+	if (cli->local.tls == FS_LEVEL_UNKNOWN)
+		cli->local.tls = FS_LEVEL_REQUIRED;
+	if (cli->local.sasl == FS_LEVEL_UNKNOWN)
+		cli->local.sasl = FS_LEVEL_REQUIRED;
+	if (cli->local.dialback == FS_DIALBACK_UNKNOWN)
+		cli->local.dialback = FS_DIALBACK_TRUE;
+	if (cli->eng.from == NULL)
+		cli->eng.from = FS_DEFAULT_FROM;
+	if (cli->eng.timeout_ms == 0)
+		cli->eng.timeout_ms = FS_DEFAULT_TIMEOUT_MS;
+	if (cli->eng.concurrency == 0)
+		cli->eng.concurrency = FS_DEFAULT_CONCURRENCY;
+	return 0;
+}
+
 int
 fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
 {
 	int ch, r = 0;
 	double d;
 
-	cli->local.tls = FS_LEVEL_REQUIRED;
-	cli->local.sasl = FS_LEVEL_REQUIRED;
-	cli->local.dialback = FS_DIALBACK_TRUE;
-	cli->eng.from = FS_DEFAULT_FROM;
-	cli->eng.timeout_ms = FS_DEFAULT_TIMEOUT_MS;
-	cli->eng.concurrency = FS_DEFAULT_CONCURRENCY;
+	/* The local setting, from, timeout and concurrency stay unset here: apply_policy() fills them after the loop. */
+	cli->keep_days = -1;
+	cli->expiry_days = FS_DEFAULT_EXPIRY_DAYS;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":qvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":qvho:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_DB: cli->db_path = optarg; break;
 		case O_NO_DB: cli->no_db = true; break;
-		case O_POLICY:
-			return usage_error("--policy %s: policy files are not supported by this version yet%s", optarg, "");
+		case O_POLICY: cli->policy_path = optarg; break;
 		case O_TLS: r = parse_level("--tls", optarg, &cli->local.tls); break;
 		case O_SASL: r = parse_level("--sasl", optarg, &cli->local.sasl); break;
 		case O_DIALBACK: r = parse_dialback("--dialback", optarg, &cli->local.dialback); break;
@@ -226,6 +301,17 @@ fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
 			    &cli->eng.listen_port);
 			cli->eng.listen_host = cli->listen_host;
 			break;
+		case O_PARTNERS: cli->partners_file = optarg; break;
+		case O_FORMAT: cli->format = optarg; break;
+		case 'o': cli->output = optarg; break;
+		case O_KEEP_DAYS:
+			if ((r = parse_number("--keep-days", optarg, 0, 36500, &d)) == 0)
+				cli->keep_days = (long)d;
+			break;
+		case O_EXPIRY_DAYS:
+			if ((r = parse_number("--expiry-days", optarg, 0, 3650, &d)) == 0)
+				cli->expiry_days = (long)d;
+			break;
 		case 'q': cli->verbose = -1; break;
 		case 'v': cli->verbose++; break;
 		case 'h': fs_cli_usage(stdout); exit(0);
@@ -236,6 +322,8 @@ fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
 		if (r != 0)
 			return r;
 	}
+	if ((r = apply_policy(cli)) != 0)
+		return r;
 	if (cli->eng.client_key != NULL && cli->eng.client_cert == NULL)
 		return usage_error("--client-key needs --client-cert%s%s", "", "");
 	if (cli->eng.listen_host != NULL && (cli->eng.client_cert == NULL || cli->eng.from == NULL ||

@@ -3,9 +3,12 @@
 #define FEDSCAN_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "fedscan/engine.h"
 #include "fedscan/settings.h"
+
+struct fs_policyfile;
 
 struct fs_cli {
 	struct fs_setting local;
@@ -19,6 +22,13 @@ struct fs_cli {
 	const char *connect;           /* HOST[:PORT] as given */
 	char connect_host[256];
 	char listen_host[256];          /* --listen ADDR */
+	const char *partners_file;     /* scan --partners FILE ("-": stdin) */
+	const char *format;            /* report --format */
+	const char *output;            /* report, policy import: -o FILE */
+	const char *policy_path;       /* --policy FILE as given (NULL: FS_POLICY_DEFAULT_PATH when it exists) */
+	struct fs_policyfile *policy;  /* the policy file read, or NULL; lives until exit */
+	long keep_days;                /* prune --keep-days; -1: not given */
+	long expiry_days;              /* diff --expiry-days */
 	char **args;                   /* positional arguments after the command */
 	int nargs;
 };
@@ -33,6 +43,26 @@ void fs_cli_usage(FILE *f);
 /* Commands. */
 int fs_cmd_check(struct fs_cli *cli);
 int fs_cmd_policy_check(struct fs_cli *cli);
+int fs_cmd_policy_import(struct fs_cli *cli);
+int fs_cmd_scan(struct fs_cli *cli);
+int fs_cmd_diff(struct fs_cli *cli);
+int fs_cmd_report(struct fs_cli *cli);
+int fs_cmd_history(struct fs_cli *cli);
+int fs_cmd_prune(struct fs_cli *cli);
+
+/* Commands that read the store (cmd_report.c): open --db (or the default); must_exist: refuse to create one. */
+struct fs_store;
+int fs_cmd_open_store(struct fs_cli *cli, bool must_exist, struct fs_store **out);
+/* A SCAN argument: a scan number (as `fedscan history` lists them). 0, or FS_EXIT_USAGE after a message. */
+int fs_cmd_scan_id(const char *cmd, const char *arg, int64_t *id);
+
+/*
+ * diff: a certificate expiring within this many days is reported (once, when it
+ * enters the window). Three weeks: a certificate renewed 30 days ahead (certbot)
+ * whose renewal has failed for over a week; before the verdict itself turns
+ * degraded at 14 days (src/infer.c).
+ */
+#define FS_DEFAULT_EXPIRY_DAYS 21
 
 #define FS_DEFAULT_FROM "fedscan.invalid"
 

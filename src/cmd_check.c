@@ -9,6 +9,7 @@
 
 #include "fedscan/err.h"
 #include "fedscan/log.h"
+#include "fedscan/policyfile.h"
 #include "fedscan/report.h"
 #include "fedscan/store.h"
 #include "cli.h"
@@ -39,6 +40,9 @@ domain_done(void *ud, const struct fs_domain_ev *ev)
 	}
 	if (ev->interrupted)
 		run->interrupted = true;
+	/* What the policy file expects of this partner: "expected", and a mismatch is a reason (before recording). */
+	if (fs_policyfile_annotate(p, run->cli->policy) != 0)
+		fs_error("%s: out of memory comparing with the policy file", ev->domain);
 	/* Written now, in its own transaction: a crash later loses only the domains still in flight. */
 	if (run->store != NULL && fs_store_domain(run->store, run->scan_id, p, err, sizeof(err)) != 0) {
 		fs_error("%s: not recorded: %s", ev->domain, err);
@@ -90,11 +94,16 @@ fs_cmd_check(struct fs_cli *cli)
 		fs_error("%s", err);
 		goto out;
 	}
-	for (i = 0; i < cli->nargs; i++)
-		if (fs_engine_add(e, cli->args[i]) != 0) {
+	for (i = 0; i < cli->nargs; i++) {
+		/* A policy file's connect = for this partner acts like --connect for it alone (--connect wins). */
+		const struct fs_pf_partner *pp = fs_policyfile_find(cli->policy, cli->args[i]);
+
+		if (fs_engine_add(e, cli->args[i]) != 0 || (pp != NULL && pp->connect_host != NULL &&
+		    fs_engine_add_endpoint(e, cli->args[i], pp->connect_host, pp->connect_port) != 0)) {
 			fs_error("out of memory");
 			goto out;
 		}
+	}
 	if (!cli->json && cli->verbose >= 0)
 		fs_report_text_local(stdout, run.local, run.color);
 	if (fs_engine_run(e) != 0) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -77,6 +78,12 @@ struct job {
 	TAILQ_ENTRY(job) link;
 };
 
+struct fixed_ep {
+	char *domain;
+	char *host;
+	int port;
+};
+
 struct fs_engine {
 	struct fs_engine_opts o;
 	struct event_base *base;
@@ -86,6 +93,8 @@ struct fs_engine {
 	void *ud;
 	char **queue;
 	size_t nqueue, next;
+	struct fixed_ep *fixed;  /* fs_engine_add_endpoint: endpoints given per domain (a policy file's connect =) */
+	size_t nfixed;
 	unsigned running;
 	bool stopping;
 	struct event *sigint, *sigterm;
@@ -860,6 +869,14 @@ job_start(struct fs_engine *e, const char *domain)
 		resolve_targets(j);
 		return;
 	}
+	/* Endpoints given for this domain (a policy file's connect =, Lync's ProxyFqdn): no DNS either. */
+	for (i = 0; i < (int)e->nfixed; i++)
+		if (strcasecmp(e->fixed[i].domain, domain) == 0)
+			add_target(j, e->fixed[i].host, e->fixed[i].port, 0, 0, FS_SRC_CONNECT, false);
+	if (j->ntargets > 0) {
+		resolve_targets(j);
+		return;
+	}
 	j->pending = 2;
 	for (t = 0; t < 2; t++) {
 		if ((s = malloc(sizeof(*s))) == NULL) {
@@ -1098,6 +1115,27 @@ fs_engine_add(struct fs_engine *e, const char *domain)
 }
 
 int
+fs_engine_add_endpoint(struct fs_engine *e, const char *domain, const char *host, int port)
+{
+	struct fixed_ep *f;
+
+	if ((f = realloc(e->fixed, (e->nfixed + 1) * sizeof(*f))) == NULL)
+		return -1;
+	e->fixed = f;
+	f = &e->fixed[e->nfixed];
+	f->domain = strdup(domain);
+	f->host = strdup(host);
+	f->port = port > 0 ? port : 5269;
+	if (f->domain == NULL || f->host == NULL) {
+		free(f->domain);
+		free(f->host);
+		return -1;
+	}
+	e->nfixed++;
+	return 0;
+}
+
+int
 fs_engine_run(struct fs_engine *e)
 {
 	if (e->sigint != NULL)
@@ -1167,5 +1205,10 @@ fs_engine_free(struct fs_engine *e)
 	for (i = 0; i < e->nqueue; i++)
 		free(e->queue[i]);
 	free(e->queue);
+	for (i = 0; i < e->nfixed; i++) {
+		free(e->fixed[i].domain);
+		free(e->fixed[i].host);
+	}
+	free(e->fixed);
 	free(e);
 }

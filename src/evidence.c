@@ -12,6 +12,7 @@ fs_ep_source_name(enum fs_ep_source s)
 	case FS_SRC_SRV_TLS: return "srv-tls";
 	case FS_SRC_FALLBACK: return "fallback";
 	case FS_SRC_CONNECT: return "connect";
+	case FS_SRC_PASSIVE: return "passive";
 	}
 	return "?";
 }

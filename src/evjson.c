@@ -52,6 +52,7 @@ static const struct fdef tls_f[] = {
 	FB(struct fs_tls_ev, cert_requested), FB(struct fs_tls_ev, cert_sent), FB(struct fs_tls_ev, chain_ok),
 	FI(struct fs_tls_ev, verify_code), FS(struct fs_tls_ev, verify_error), FB(struct fs_tls_ev, name_ok),
 	FS(struct fs_tls_ev, name_match), FB(struct fs_tls_ev, expired), FL(struct fs_tls_ev, injected_bytes),
+	FB(struct fs_tls_ev, hidden),
 	FSUB(struct fs_tls_ev, cert, cert_f), FEND
 };
 
@@ -76,7 +77,8 @@ static const struct fdef conn_f[] = {
 	FS(struct fs_conn_ev, stream_error_text), FS(struct fs_conn_ev, stream_error_stage),
 	FS(struct fs_conn_ev, see_other_host), FS(struct fs_conn_ev, close_reason), FB(struct fs_conn_ev, xml_error),
 	FB(struct fs_conn_ev, timed_out), FB(struct fs_conn_ev, peer_closed), FL(struct fs_conn_ev, bytes_in),
-	FL(struct fs_conn_ev, bytes_out), FL(struct fs_conn_ev, duration_ms), FEND
+	FL(struct fs_conn_ev, bytes_out), FL(struct fs_conn_ev, duration_ms), FB(struct fs_conn_ev, post_hidden),
+	FS(struct fs_conn_ev, stream), FEND
 };
 
 json_t *

@@ -7,6 +7,7 @@
 #include "fedscan/export.h"
 #include "fedscan/log.h"
 #include "fedscan/report.h"
+#include "fedscan/store.h"
 
 static const char *const verdicts[] = { "incompatible", "unreachable", "error", "degraded", "compatible" };
 #define NVERDICTS (sizeof(verdicts) / sizeof(verdicts[0]))
@@ -138,11 +139,13 @@ fs_md_escape(FILE *f, const char *s)
 			p += n - 1;
 		} else if (*p == '\n' || *p == '\r' || *p == '\t') {
 			fputc(' ', f);             /* a table row is one line */
-		} else if (strchr("\\`*_{}[]()<>#+-.!|~&$:", *p) != NULL) {
+		} else if (strchr("\\`*_[]<>|~&", *p) != NULL) {
 			/*
-			 * Every character that can start markup (emphasis, code, links,
-			 * images, raw HTML, entities, autolinks, a cell's end), escaped
-			 * with a backslash: CommonMark and GFM show it literally.
+			 * Every character that can start inline markup inside a cell
+			 * (emphasis, strikethrough, code, links and images, raw HTML,
+			 * entities, autolinks) or end the cell, escaped with a backslash:
+			 * CommonMark and GFM show it literally. Block markup (# + - . at
+			 * a line start) cannot happen inside a table row.
 			 */
 			fputc('\\', f);
 			fputc(*p, f);
@@ -174,28 +177,19 @@ list_add(char *buf, size_t size, const char *sep, const char *s)
 }
 
 /*
- * The Lync PowerShell line, when the result carries one (the policy issue adds
- * it to the partner object): a string under "powershell" or "lync", or an object
- * there with a "line"/"command" string.
+ * The Lync PowerShell line, when the result carries one: "lync": {"powershell":
+ * "New-CsXmppAllowedPartner ..." or null, "note": "..."} (lync.h). Without a
+ * line (a setting is Unknown) the note says what to find out.
  */
 static const char *
 powershell_line(const json_t *p)
 {
-	static const char *const keys[] = { "powershell", "lync" };
-	const json_t *v;
-	size_t i;
+	const json_t *v = json_object_get(p, "lync");
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		v = json_object_get(p, keys[i]);
-		if (json_is_string(v))
-			return json_string_value(v);
-		if (json_is_object(v)) {
-			if (json_is_string(json_object_get(v, "line")))
-				return json_string_value(json_object_get(v, "line"));
-			if (json_is_string(json_object_get(v, "command")))
-				return json_string_value(json_object_get(v, "command"));
-		}
-	}
+	if (json_is_string(json_object_get(v, "powershell")))
+		return json_string_value(json_object_get(v, "powershell"));
+	if (json_is_string(json_object_get(v, "note")))
+		return json_string_value(json_object_get(v, "note"));
 	return "";
 }
 
@@ -246,31 +240,40 @@ fs_export_row(const json_t *p, long long at)
 	    "cert_days_left", best != NULL && at > 0 ? json_integer((json_int_t)((best_epoch - at) / 86400 -
 	    (best_epoch < at && (best_epoch - at) % 86400 != 0))) : json_null(),
 	    "cert_sha256", best != NULL ? str(best, "sha256") : "",
-	    "powershell", powershell_line(p));
+	    "lync", powershell_line(p));
 	return row;
 }
 
 /* ---- the document ---- */
 
+/* The partners of a document, each with its flattened row, in report order. */
 struct rows {
-	json_t **v;
+	json_t **v;             /* rows */
+	const json_t **p;       /* the partner object of each row */
 	size_t n;
 };
 
-static int
-row_cmp(const void *a, const void *b)
-{
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int d = fs_verdict_rank(str(x, "verdict")) - fs_verdict_rank(str(y, "verdict"));
+struct pair {
+	json_t *row;
+	const json_t *p;
+	size_t i;
+};
 
-	return d != 0 ? d : strcmp(str(x, "domain"), str(y, "domain"));
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	int d = fs_verdict_rank(str(x->row, "verdict")) - fs_verdict_rank(str(y->row, "verdict"));
+
+	if (d == 0)
+		d = strcmp(str(x->row, "domain"), str(y->row, "domain"));
+	return d != 0 ? d : (x->i > y->i) - (x->i < y->i);
 }
 
 /* The scan's start as UNIX time (the expiry days count from it), or 0. */
 static long long
 scan_time(const json_t *scan)
 {
-	extern long long fs_store_time(const char *iso);
 	long long t = fs_store_time(str(scan, "started_at"));
 
 	return t > 0 ? t : 0;
@@ -282,15 +285,34 @@ rows_of(const json_t *doc)
 {
 	const json_t *partners = json_object_get(doc, "partners"), *p;
 	long long at = scan_time(json_object_get(doc, "scan"));
-	struct rows r = { NULL, 0 };
-	size_t i;
+	struct rows r = { NULL, NULL, 0 };
+	struct pair *v;
+	size_t i, n = json_array_size(partners);
 
-	if (json_array_size(partners) == 0 || (r.v = calloc(json_array_size(partners), sizeof(*r.v))) == NULL)
+	if (n == 0 || (v = calloc(n, sizeof(*v))) == NULL)
 		return r;
+	r.v = calloc(n, sizeof(*r.v));
+	r.p = calloc(n, sizeof(*r.p));
+	if (r.v == NULL || r.p == NULL) {
+		free(r.v);
+		free(r.p);
+		free(v);
+		r.v = NULL;
+		r.p = NULL;
+		return r;
+	}
 	json_array_foreach(partners, i, p)
-		if ((r.v[r.n] = fs_export_row(p, at)) != NULL)
+		if ((v[r.n].row = fs_export_row(p, at)) != NULL) {
+			v[r.n].p = p;
+			v[r.n].i = i;
 			r.n++;
-	qsort(r.v, r.n, sizeof(*r.v), row_cmp);
+		}
+	qsort(v, r.n, sizeof(*v), pair_cmp);
+	for (i = 0; i < r.n; i++) {
+		r.v[i] = v[i].row;
+		r.p[i] = v[i].p;
+	}
+	free(v);
 	return r;
 }
 
@@ -302,6 +324,7 @@ rows_free(struct rows *r)
 	for (i = 0; i < r->n; i++)
 		json_decref(r->v[i]);
 	free(r->v);
+	free(r->p);
 }
 
 static bool
@@ -310,36 +333,54 @@ any_powershell(const struct rows *r)
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		if (str(r->v[i], "powershell")[0] != '\0')
+		if (str(r->v[i], "lync")[0] != '\0')
 			return true;
 	return false;
 }
 
-/* "2 compatible, 1 degraded" and "SASL over TLS 2, none 1", from the rows. */
+/* Counts by verdict (verdicts[], then "other") and by negotiated method (methods[]). */
+static const char *const methods[] = { "SASL over TLS", "TLS Dialback", "TCP Dialback", "none" };
+#define NMETHODS (sizeof(methods) / sizeof(methods[0]))
+
+struct counts {
+	size_t v[NVERDICTS + 1];
+	size_t m[NMETHODS];
+};
+
+static void
+count(const struct rows *r, struct counts *c)
+{
+	size_t i, k;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < r->n; i++) {
+		c->v[fs_verdict_rank(str(r->v[i], "verdict"))]++;
+		for (k = 0; k < NMETHODS; k++)
+			if (strcmp(str(r->v[i], "negotiated"), methods[k]) == 0)
+				c->m[k]++;
+	}
+}
+
+/* "2 compatible, 1 degraded" and "SASL over TLS 2, none 1". */
 static void
 summary_counts(const struct rows *r, char *byv, size_t vsize, char *bym, size_t msize)
 {
-	static const char *const methods[] = { "SASL over TLS", "TLS Dialback", "TCP Dialback", "none" };
+	struct counts c;
 	char one[64];
-	size_t i, k, n;
+	size_t k;
 
+	count(r, &c);
 	byv[0] = bym[0] = '\0';
-	for (k = 0; k <= NVERDICTS; k++) {
-		for (i = n = 0; i < r->n; i++)
-			n += (size_t)fs_verdict_rank(str(r->v[i], "verdict")) == k;
-		if (n == 0)
-			continue;
-		snprintf(one, sizeof(one), "%zu %s", n, k < NVERDICTS ? verdicts[k] : "other");
-		list_add(byv, vsize, ", ", one);
-	}
-	for (k = 0; k < sizeof(methods) / sizeof(methods[0]); k++) {
-		for (i = n = 0; i < r->n; i++)
-			n += strcmp(str(r->v[i], "negotiated"), methods[k]) == 0;
-		if (n == 0)
-			continue;
-		snprintf(one, sizeof(one), "%s %zu", methods[k], n);
-		list_add(bym, msize, ", ", one);
-	}
+	for (k = 0; k <= NVERDICTS; k++)
+		if (c.v[k] > 0) {
+			snprintf(one, sizeof(one), "%zu %s", c.v[k], k < NVERDICTS ? verdicts[k] : "other");
+			list_add(byv, vsize, ", ", one);
+		}
+	for (k = 0; k < NMETHODS; k++)
+		if (c.m[k] > 0) {
+			snprintf(one, sizeof(one), "%s %zu", methods[k], c.m[k]);
+			list_add(bym, msize, ", ", one);
+		}
 }
 
 static void
@@ -375,10 +416,10 @@ reasons_joined(FILE *f, const json_t *row, void (*esc)(FILE *, const char *), co
 void
 fs_export_text(FILE *f, const json_t *doc, bool color, int verbose)
 {
-	const json_t *scan = json_object_get(doc, "scan"), *partners = json_object_get(doc, "partners"), *p;
+	const json_t *scan = json_object_get(doc, "scan");
 	struct rows r = rows_of(doc);
 	char byv[512], bym[512];
-	size_t i, k;
+	size_t i;
 
 	fprintf(f, "fedscan report: scan %lld (%s), started %s", (long long)json_integer_value(json_object_get(scan,
 	    "id")), str(scan, "kind"), str(scan, "started_at"));
@@ -389,14 +430,9 @@ fs_export_text(FILE *f, const json_t *doc, bool color, int verbose)
 	fprintf(f, ", fedscan %s\n", str(scan, "fedscan_version"));
 	if (json_is_object(json_object_get(doc, "local")))
 		fs_report_text_local(f, json_object_get(doc, "local"), color);
-	/* In report order (most serious first): the row of each partner points back to it by domain and rank. */
+	/* The same text as `fedscan check` prints, in report order (the most serious first). */
 	for (i = 0; i < r.n; i++)
-		json_array_foreach(partners, k, p)
-			if (strcmp(str(p, "domain"), str(r.v[i], "domain")) == 0 &&
-			    strcmp(str(p, "verdict"), str(r.v[i], "verdict")) == 0 &&
-			    (i == 0 || row_cmp(&r.v[i - 1], &r.v[i]) != 0)) {
-				fs_report_text_partner(f, p, color, verbose);
-			}
+		fs_report_text_partner(f, r.p[i], color, verbose);
 	summary_counts(&r, byv, sizeof(byv), bym, sizeof(bym));
 	fprintf(f, "\nSummary: %zu partner%s: %s", r.n, r.n == 1 ? "" : "s", r.n > 0 ? byv : "none recorded");
 	if (bym[0] != '\0')
@@ -412,7 +448,7 @@ fs_export_csv(FILE *f, const json_t *doc)
 {
 	static const char *const cols[] = { "domain", "verdict", "tls", "sasl", "dialback", "negotiated", "methods",
 		"reasons", "endpoints", "tls_version", "cert_not_after", "cert_days_left", "cert_sha256",
-		"powershell" };
+		"lync" };
 	struct rows r = rows_of(doc);
 	const json_t *v, *x;
 	size_t i, k, j;
@@ -485,29 +521,23 @@ static const char html_script[] =
     "  rows.forEach(function(r){b.appendChild(r);});});});});\n";
 
 static void
-html_counts(FILE *f, const char *title, const char *text)
+html_counts(FILE *f, const struct rows *r)
 {
-	char *copy = strdup(text), *item, *save = NULL, *sp;
+	struct counts c;
+	size_t k;
 
-	fprintf(f, "<table class=\"counts\"><thead><tr><th colspan=\"2\">%s</th></tr></thead><tbody>\n", title);
-	for (item = copy != NULL ? strtok_r(copy, ",", &save) : NULL; item != NULL; item = strtok_r(NULL, ",", &save)) {
-		while (*item == ' ')
-			item++;
-		/* "2 compatible" or "SASL over TLS 2": the number is the first or the last word. */
-		if ((sp = strrchr(item, ' ')) != NULL && strspn(sp + 1, "0123456789") == strlen(sp + 1)) {
-			*sp = '\0';
-			fputs("<tr><td>", f);
-			fs_html_escape(f, item);
-			fprintf(f, "</td><td class=\"n\">%s</td></tr>\n", sp + 1);
-		} else if ((sp = strchr(item, ' ')) != NULL) {
-			*sp = '\0';
-			fprintf(f, "<tr><td class=\"v-%s\">", sp + 1);
-			fs_html_escape(f, sp + 1);
-			fprintf(f, "</td><td class=\"n\">%s</td></tr>\n", item);
-		}
-	}
+	count(r, &c);
+	fputs("<table class=\"counts\"><thead><tr><th>Verdict</th><th>Partners</th></tr></thead><tbody>\n", f);
+	for (k = 0; k <= NVERDICTS; k++)
+		if (c.v[k] > 0)
+			fprintf(f, "<tr><td class=\"v-%s\">%s</td><td class=\"n\">%zu</td></tr>\n",
+			    k < NVERDICTS ? verdicts[k] : "other", k < NVERDICTS ? verdicts[k] : "other", c.v[k]);
+	fputs("</tbody></table>\n<table class=\"counts\"><thead><tr><th>Negotiated method</th><th>Partners</th></tr>"
+	    "</thead><tbody>\n", f);
+	for (k = 0; k < NMETHODS; k++)
+		if (c.m[k] > 0)
+			fprintf(f, "<tr><td>%s</td><td class=\"n\">%zu</td></tr>\n", methods[k], c.m[k]);
 	fputs("</tbody></table>\n", f);
-	free(copy);
 }
 
 void
@@ -516,11 +546,10 @@ fs_export_html(FILE *f, const json_t *doc)
 	const json_t *scan = json_object_get(doc, "scan"), *local = json_object_get(doc, "local"), *x;
 	struct rows r = rows_of(doc);
 	bool ps = any_powershell(&r);
-	char byv[512], bym[512], cert[128], key[16];
+	char cert[128], key[16];
 	long long id = (long long)json_integer_value(json_object_get(scan, "id"));
 	size_t i, k;
 
-	summary_counts(&r, byv, sizeof(byv), bym, sizeof(bym));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	    "<meta name=\"generator\" content=\"fedscan\">\n", f);
@@ -550,10 +579,8 @@ fs_export_html(FILE *f, const json_t *doc)
 		fputs(".</p>\n", f);
 	}
 	fprintf(f, "<h2>Summary: %zu partner%s</h2>\n", r.n, r.n == 1 ? "" : "s");
-	if (r.n > 0) {
-		html_counts(f, "Verdict", byv);
-		html_counts(f, "Negotiated method", bym);
-	}
+	if (r.n > 0)
+		html_counts(f, &r);
 	fputs("<h2>Partners</h2>\n<table class=\"sortable\" id=\"partners\">\n<thead><tr><th>Partner</th>"
 	    "<th>Verdict</th><th>TLS</th><th>SASL</th><th>Dialback</th><th>Negotiated</th><th>Methods</th>"
 	    "<th>Certificate expires</th><th>TLS version</th><th>Endpoints</th><th>Reasons</th>", f);
@@ -602,7 +629,7 @@ fs_export_html(FILE *f, const json_t *doc)
 		fputs("</td>", f);
 		if (ps) {
 			fputs("<td><code>", f);
-			fs_html_escape(f, str(row, "powershell"));
+			fs_html_escape(f, str(row, "lync"));
 			fputs("</code></td>", f);
 		}
 		fputs("</tr>\n", f);
@@ -680,7 +707,7 @@ fs_export_markdown(FILE *f, const json_t *doc)
 		fputs(" |", f);
 		if (ps) {
 			fputs(" ", f);
-			fs_md_escape(f, str(row, "powershell"));
+			fs_md_escape(f, str(row, "lync"));
 			fputs(" |", f);
 		}
 		fputc('\n', f);

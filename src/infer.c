@@ -58,7 +58,8 @@ is(const char *a, const char *b)
 static bool
 spoke_xmpp(const struct fs_conn_ev *c)
 {
-	return c->attempted && (c->pre.header || c->post.header) && !c->xml_error &&
+	/* A capture may show only a completed handshake on a direct TLS stream: the stream itself is encrypted. */
+	return c->attempted && (c->pre.header || c->post.header || (c->post_hidden && c->tls.ok)) && !c->xml_error &&
 	    (c->pre.header ? (c->pre.version[0] != '\0' || !c->pre.version1) : true) &&
 	    !strstr(c->close_reason, "jabber:client") && !strstr(c->close_reason, "not <stream:stream>") &&
 	    !strstr(c->close_reason, "does not declare");
@@ -152,7 +153,8 @@ cert_checks(const struct fs_domain_ev *d, const char *where, const struct fs_tls
 {
 	long long days;
 
-	if (!t->ok)
+	/* A capture shows no certificate in TLS 1.3 (encrypted) or in a resumed session: nothing to judge. */
+	if (!t->ok || t->hidden)
 		return;
 	if (!t->cert.present) {
 		problem(r, "%s: the server presented no certificate", where);
@@ -340,7 +342,8 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 	/* ---- S7: certificate required after TLS ---- */
 	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
 		const struct fs_conn_ev *c = &ep->conns[i];
-		if (!c->attempted || c->client_cert || !c->tls.ok)
+		/* Passive evidence: what followed the handshake is encrypted, so its absence proves nothing. */
+		if (!c->attempted || c->client_cert || !c->tls.ok || c->post_hidden)
 			continue;
 		snprintf(w, sizeof(w), "%s (%s)", where, fs_conn_kind_name(c->kind));
 		if (is(c->stream_error, "not-authorized") && is(c->stream_error_stage, "post-tls")) {
@@ -474,7 +477,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 			r->sasl_conf = offered ? FS_CONF_HIGH : FS_CONF_MEDIUM;
 			line(r, "S6: %s refuses dialback over TLS and %s: only SASL EXTERNAL can authenticate", where,
 			    offered ? "offers SASL EXTERNAL" : "asks for a client certificate");
-		} else if (tlsc != NULL && tlsc->tls.ok && !cert_req) {
+		} else if (tlsc != NULL && tlsc->tls.ok && !cert_req && !tlsc->tls.hidden) {
 			r->s.sasl = FS_LEVEL_NOTSUPPORTED;
 			r->sasl_conf = FS_CONF_HIGH;
 			line(r, "S1: %s sent no CertificateRequest in the TLS handshake: SASL EXTERNAL cannot happen", where);
@@ -498,12 +501,13 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		} else if (r->cert_required) {
 			FS_EV_SET(r->sasl_unknown, "the partner requires a certificate valid for our domain before it "
 			    "shows its features; rerun with --client-cert");
-		} else if (!have_cert && cert_req) {
+		} else if (!have_cert && cert_req && !(tlsc != NULL && tlsc->post_hidden)) {
 			FS_EV_SET(r->sasl_unknown, "the partner asks for a client certificate but hides SASL EXTERNAL from "
 			    "peers without a valid one (Prosody, Openfire do); rerun with --client-cert and --from");
 			line(r, "S5: %s requests a client certificate; EXTERNAL not offered to a peer without one", where);
 		} else {
 			FS_EV_SET(r->sasl_unknown, tlsc == NULL || !tlsc->tls.ok ? "TLS was not negotiated" :
+			    tlsc->post_hidden ? "SASL happens after TLS, and the capture shows that part encrypted" :
 			    "no features were received after TLS");
 		}
 	}

@@ -37,16 +37,34 @@ main(int argc, char **argv)
 		return fs_cmd_check(&cli);
 	}
 	if (strcmp(cmd, "policy") == 0) {
-		if (argc < 3 || strcmp(argv[2], "check") != 0) {
-			fprintf(stderr, "fedscan: policy: the only subcommand is 'check'\n");
+		if (argc < 3 || (strcmp(argv[2], "check") != 0 && strcmp(argv[2], "import") != 0)) {
+			fprintf(stderr, "fedscan: policy: the subcommands are 'check' and 'import'\n");
 			return FS_EXIT_USAGE;
+		}
+		if (strcmp(argv[2], "import") == 0) {
+			if ((r = fs_cli_parse("policy import", argc - 2, argv + 2, &cli)) != 0)
+				return r;
+			return fs_cmd_policy_import(&cli);
 		}
 		if ((r = fs_cli_parse("policy check", argc - 2, argv + 2, &cli)) != 0)
 			return r;
 		return fs_cmd_policy_check(&cli);
 	}
-	if (strcmp(cmd, "scan") == 0 || strcmp(cmd, "report") == 0 || strcmp(cmd, "diff") == 0 ||
-	    strcmp(cmd, "pcap") == 0) {
+	{
+		static const struct { const char *name; int (*fn)(struct fs_cli *); } store_cmds[] = {
+			{ "scan", fs_cmd_scan }, { "diff", fs_cmd_diff }, { "report", fs_cmd_report },
+			{ "history", fs_cmd_history }, { "prune", fs_cmd_prune },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(store_cmds) / sizeof(store_cmds[0]); k++)
+			if (strcmp(cmd, store_cmds[k].name) == 0) {
+				if ((r = fs_cli_parse(cmd, argc - 1, argv + 1, &cli)) != 0)
+					return r;
+				return store_cmds[k].fn(&cli);
+			}
+	}
+	if (strcmp(cmd, "pcap") == 0) {
 		fprintf(stderr, "fedscan: %s: not available in this version yet\n", cmd);
 		return FS_EXIT_USAGE;
 	}

@@ -5,6 +5,7 @@
 #include "fedscan/err.h"
 #include "fedscan/evjson.h"
 #include "fedscan/log.h"
+#include "fedscan/lync.h"
 #include "fedscan/matrix.h"
 #include "fedscan/report.h"
 
@@ -135,6 +136,11 @@ fs_report_partner(const struct fs_domain_ev *d, long long now, const struct fs_s
 	    "client_cert", d->params.have_client_cert);
 	if (o != NULL && d->params.authoritative)
 		json_object_set_new(o, "outbound", outbound_json(&d->outbound));
+	/* Lync's words for this partner; "expected" is filled by fs_policyfile_annotate() when a policy file has it. */
+	if (o != NULL) {
+		json_object_set_new(o, "lync", fs_lync_json(d, &inf));
+		json_object_set_new(o, "expected", json_null());
+	}
 	return o;
 }
 
@@ -312,6 +318,16 @@ fs_report_text_partner(FILE *f, const json_t *p, bool color, int verbose)
 	setting_line(f, "SASL", eff, "sasl");
 	setting_line(f, "Dialback", eff, "dialback");
 	outbound_text(f, json_object_get(p, "outbound"));
+	x = json_object_get(p, "expected");
+	if (json_is_object(x)) {
+		fputs("  expected:  ", f);
+		fprintf(f, "TLS %s, SASL %s, Dialback %s (", json_is_string(json_object_get(x, "tls")) ? str(x, "tls") :
+		    "any", json_is_string(json_object_get(x, "sasl")) ? str(x, "sasl") : "any",
+		    json_is_string(json_object_get(x, "dialback")) ? str(x, "dialback") : "any");
+		put(f, str(x, "source"));
+		fprintf(f, ")%s\n", json_is_false(json_object_get(x, "matches")) ? ": MISMATCH" :
+		    json_is_true(json_object_get(x, "matches")) ? ": matches" : "");
+	}
 	fputs("  methods:   ", f);
 	methods_text(f, json_object_get(p, "methods"));
 	fputs("\n  negotiated: ", f);
@@ -321,6 +337,17 @@ fs_report_text_partner(FILE *f, const json_t *p, bool color, int verbose)
 		fputs("  - ", f);
 		put(f, json_string_value(x));
 		fputc('\n', f);
+	}
+	x = json_object_get(p, "lync");
+	if (json_is_object(x)) {
+		fputs("  lync:      ", f);
+		put(f, json_is_string(json_object_get(x, "powershell")) ? str(x, "powershell") : str(x, "note"));
+		fputc('\n', f);
+		if (json_is_string(json_object_get(x, "powershell")) && str(x, "note")[0] != '\0') {
+			fputs("             ", f);
+			put(f, str(x, "note"));
+			fputc('\n', f);
+		}
 	}
 	if (verbose > 0 || json_array_size(json_object_get(eff, "evidence")) > 0) {
 		fputs("  evidence:\n", f);

@@ -33,6 +33,12 @@ int fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void 
     char *err, size_t errlen);
 /* Queue a domain for auditing. 0, or -1 on out-of-memory. */
 int fs_engine_add(struct fs_engine *e, const char *domain);
+/*
+ * Probe HOST:PORT (0: 5269) for domain instead of looking it up in DNS (a policy file's connect =, Lync's
+ * ProxyFqdn); several calls give several endpoints. It does not queue the domain; --connect (opts) wins over it.
+ * 0, or -1 on out-of-memory.
+ */
+int fs_engine_add_endpoint(struct fs_engine *e, const char *domain, const char *host, int port);
 /* Run until every queued domain is done or fs_engine_stop() is called. 0, or -1 on an internal failure. */
 int fs_engine_run(struct fs_engine *e);
 /* Ask a running engine to stop soon (from a signal-safe context: it only sets a flag read by a timer). */

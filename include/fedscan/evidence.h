@@ -78,6 +78,7 @@ struct fs_tls_ev {
 	char name_match[FS_EV_SHORT]; /* how it matched: "DNS-ID", "SRV-ID", "XmppAddr", "CN", "" */
 	bool expired;
 	long injected_bytes;          /* bytes after <proceed/> before the handshake, discarded */
+	bool hidden;                  /* passive: the certificate and CertificateRequest were not visible (TLS 1.3, resumption) */
 	struct fs_cert_ev cert;
 };
 
@@ -133,10 +134,12 @@ struct fs_conn_ev {
 	long bytes_in;
 	long bytes_out;
 	long duration_ms;
+	bool post_hidden;             /* passive: what followed the TLS handshake was encrypted, not seen */
+	char stream[FS_EV_TEXT];      /* the TCP stream: "LOCAL_ADDR:PORT > PEER_ADDR:PORT" (find it in a capture) */
 };
 
 /* Where an endpoint came from. */
-enum fs_ep_source { FS_SRC_SRV = 0, FS_SRC_SRV_TLS, FS_SRC_FALLBACK, FS_SRC_CONNECT };
+enum fs_ep_source { FS_SRC_SRV = 0, FS_SRC_SRV_TLS, FS_SRC_FALLBACK, FS_SRC_CONNECT, FS_SRC_PASSIVE };
 
 struct fs_endpoint_ev {
 	char host[FS_EV_TEXT];        /* SRV target or the domain */
@@ -201,7 +204,7 @@ struct fs_domain_ev {
 	long duration_ms;
 };
 
-/* Contract spelling of an endpoint source ("srv", "srv-tls", "fallback", "connect"). */
+/* Contract spelling of an endpoint source ("srv", "srv-tls", "fallback", "connect", "passive": seen in a capture). */
 const char *fs_ep_source_name(enum fs_ep_source s);
 /* Short name of a connection kind ("starttls", "plain", "direct-tls", "starttls-nocert"). */
 const char *fs_conn_kind_name(enum fs_conn_kind k);

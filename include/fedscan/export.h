@@ -34,7 +34,8 @@ void fs_export_markdown(FILE *f, const json_t *doc);
  * ("a, b"), reasons (array), endpoints ("host [address]:port; ..."), tls_version
  * ("TLSv1.3" or "TLSv1.2, TLSv1.3"), cert_not_after, cert_days_left (integer,
  * from `at`, or null), cert_sha256 (of the certificate that expires first),
- * powershell (the Lync line when the result carries one, else "").
+ * lync (the New-CsXmppAllowedPartner line when the result carries one, else its
+ * note on what to find out first, else "").
  * at: UNIX time the days are counted from (the scan's start).
  */
 json_t *fs_export_row(const json_t *partner, long long at);

@@ -1,0 +1,45 @@
+/* lync.h: Lync Server 2013 / Skype for Business words: the New-CsXmppAllowedPartner line for an audited partner, and the import of Get-CsXmppAllowedPartner | Export-Csv. */
+#ifndef FEDSCAN_LYNC_H
+#define FEDSCAN_LYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "fedscan/evidence.h"
+#include "fedscan/infer.h"
+#include "fedscan/policyfile.h"
+#include "fedscan/settings.h"
+
+#define FS_LYNC_TEXT 1024
+
+/* What to type on the Lync side for one partner. */
+struct fs_lync_advice {
+	bool known;                       /* powershell holds the line; else note says what to find out */
+	char powershell[FS_LYNC_TEXT];
+	char note[FS_LYNC_TEXT];          /* a remark on the line, or what to find out; "" when nothing */
+};
+
+/*
+ * The New-CsXmppAllowedPartner line for a partner whose setting is s (protocol-notes §4.1: the values say what
+ * Lync does with that partner, so they are the partner's effective setting). proxy: the host for -ProxyFqdn,
+ * when the partner's endpoint is not found by SRV (NULL: none); proxy_port: that endpoint's port. With any field
+ * Unknown there is no line, and the note names what to find out and which parameter it decides.
+ */
+void fs_lync_advise(const char *domain, const struct fs_setting *s, const char *proxy, int proxy_port,
+    struct fs_lync_advice *out);
+
+/* The "lync" object of an audited domain: {"powershell": "..." or null, "note": "..."} (new reference). */
+json_t *fs_lync_json(const struct fs_domain_ev *d, const struct fs_inference *inf);
+
+/*
+ * Read what `Get-CsXmppAllowedPartner | Export-Csv` writes (RFC 4180 fields, an optional "#TYPE ..." first line,
+ * a UTF-8 byte order mark, ',' or the ';' of -UseCulture) into a policy with one [partner] per row: Identity or
+ * Domain, TlsNegotiation, SaslNegotiation, SupportDialbackNegotiation, ProxyFqdn, AdditionalDomains and
+ * Description; other columns become comments. 0 with *out set, or -1 with err holding "NAME:LINE: problem" lines.
+ */
+int fs_lync_import(const char *name, FILE *in, struct fs_policyfile **out, char *err, size_t errlen);
+
+#endif

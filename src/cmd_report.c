@@ -1,0 +1,215 @@
+/* cmd_report.c: `fedscan report [SCAN] --format text|json|csv|html|markdown [-o FILE]`, and the store helpers of
+ * the commands that read it back. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "fedscan/err.h"
+#include "fedscan/export.h"
+#include "fedscan/log.h"
+#include "fedscan/store.h"
+#include "cli.h"
+
+int
+fs_cmd_open_store(struct fs_cli *cli, bool must_exist, struct fs_store **out)
+{
+	char dbbuf[1024], err[512];
+	const char *db;
+
+	*out = NULL;
+	db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
+	if (must_exist && access(db, F_OK) != 0) {
+		fputs("fedscan: no database at ", stderr);
+		fs_fputs_safe(db, stderr);
+		fputs(": nothing recorded yet (run fedscan scan, or give --db FILE)\n", stderr);
+		return FS_EXIT_ERROR;
+	}
+	if (fs_store_open(db, out, err, sizeof(err)) != 0) {
+		fs_error("%s", err);
+		return FS_EXIT_ERROR;
+	}
+	return 0;
+}
+
+int
+fs_cmd_scan_id(const char *cmd, const char *arg, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v <= 0) {
+		fprintf(stderr, "fedscan: %s: '", cmd);
+		fs_fputs_safe(arg, stderr);
+		fputs("' is not a scan number (fedscan history lists them)\n", stderr);
+		return FS_EXIT_USAGE;
+	}
+	*id = (int64_t)v;
+	return 0;
+}
+
+/* The scan's metadata as the report's "scan" object. */
+static json_t *
+scan_json(const struct fs_scan_info *s)
+{
+	return json_pack("{s:I, s:s, s:s, s:o, s:b, s:s, s:I}", "id", (json_int_t)s->id, "kind", s->kind,
+	    "started_at", s->started_at, "finished_at", s->finished_at[0] ? json_string(s->finished_at) : json_null(),
+	    "complete", s->complete, "fedscan_version", s->version, "partners", (json_int_t)s->ndomains);
+}
+
+/*
+ * The scan to report: the one named, else the newest `scan` run (the nightly
+ * one, even when someone ran `check` since), else the newest of any kind.
+ * 0 with *found, or an exit status after a message.
+ */
+static int
+pick_scan(struct fs_store *st, const char *arg, struct fs_scan_info *out)
+{
+	struct fs_scan_info *v = NULL;
+	char err[512];
+	int64_t id;
+	size_t n = 0;
+	bool found;
+	int rc;
+
+	if (arg != NULL) {
+		if ((rc = fs_cmd_scan_id("report", arg, &id)) != 0)
+			return rc;
+		if (fs_store_get_scan(st, id, out, &found, err, sizeof(err)) != 0) {
+			fs_error("%s", err);
+			return FS_EXIT_ERROR;
+		}
+		if (!found) {
+			fs_error("report: there is no scan %lld in the database (fedscan history lists them)", (long long)id);
+			return FS_EXIT_ERROR;
+		}
+		return 0;
+	}
+	if (fs_store_list_scans(st, "scan", false, 1, &v, &n, err, sizeof(err)) != 0 ||
+	    (n == 0 && fs_store_list_scans(st, NULL, false, 1, &v, &n, err, sizeof(err)) != 0)) {
+		fs_error("%s", err);
+		return FS_EXIT_ERROR;
+	}
+	if (n == 0) {
+		fs_error("report: no scan recorded yet (run fedscan scan)");
+		return FS_EXIT_ERROR;
+	}
+	*out = v[0];
+	v[0].local = NULL;       /* moved to out */
+	fs_store_scans_free(v, n);
+	return 0;
+}
+
+/* Write the report to path through a temporary file in the same directory, renamed at the end: never half a report. */
+static int
+write_file(const char *path, enum fs_format fmt, const json_t *doc, int verbose)
+{
+	char tmp[PATH_MAX];
+	mode_t mask;
+	FILE *f;
+	int fd, bad;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+		fs_error("report: -o: the file name is too long");
+		return FS_EXIT_USAGE;
+	}
+	if ((fd = mkstemp(tmp)) == -1) {
+		fputs("fedscan: report: cannot write ", stderr);
+		fs_fputs_safe(path, stderr);
+		fprintf(stderr, ": %s\n", strerror(errno));
+		return FS_EXIT_ERROR;
+	}
+	mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);          /* what a plain fopen would have given */
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		fs_error("report: out of memory");
+		return FS_EXIT_ERROR;
+	}
+	bad = fs_export(f, fmt, doc, false, verbose) != 0;
+	bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) != 0) {
+		fputs("fedscan: report: cannot write ", stderr);
+		fs_fputs_safe(path, stderr);
+		fprintf(stderr, ": %s\n", strerror(errno));
+		unlink(tmp);
+		return FS_EXIT_ERROR;
+	}
+	return 0;
+}
+
+int
+fs_cmd_report(struct fs_cli *cli)
+{
+	struct fs_store *st = NULL;
+	struct fs_scan_info scan;
+	enum fs_format fmt = cli->json ? FS_FMT_JSON : FS_FMT_TEXT;
+	json_t *partners = NULL, *doc = NULL;
+	char err[512];
+	int rc;
+
+	memset(&scan, 0, sizeof(scan));
+	if (cli->format != NULL && fs_format_parse(cli->format, &fmt) != 0) {
+		fputs("fedscan: report: --format '", stderr);
+		fs_fputs_safe(cli->format, stderr);
+		fputs("' is not a format; use text, json, csv, html or markdown\n", stderr);
+		return FS_EXIT_USAGE;
+	}
+	if (cli->json && fmt != FS_FMT_JSON) {
+		fputs("fedscan: report: --json and --format disagree\n", stderr);
+		return FS_EXIT_USAGE;
+	}
+	if (cli->nargs > 1) {
+		fputs("fedscan: report: takes at most one SCAN (a number, as fedscan history lists them)\n", stderr);
+		return FS_EXIT_USAGE;
+	}
+	if (cli->no_db) {
+		fputs("fedscan: report: reads the database; --no-db leaves nothing to report\n", stderr);
+		return FS_EXIT_USAGE;
+	}
+	if (cli->nargs == 1 && (rc = fs_cmd_scan_id("report", cli->args[0], &scan.id)) != 0)
+		return rc;
+	if ((rc = fs_cmd_open_store(cli, true, &st)) != 0)
+		return rc;
+	if ((rc = pick_scan(st, cli->nargs == 1 ? cli->args[0] : NULL, &scan)) != 0)
+		goto out;
+	rc = FS_EXIT_ERROR;
+	if (fs_store_scan_partners(st, scan.id, &partners, err, sizeof(err)) != 0) {
+		fs_error("%s", err);
+		goto out;
+	}
+	doc = json_pack("{s:o, s:O, s:O}", "scan", scan_json(&scan), "local",
+	    scan.local != NULL ? scan.local : json_null(), "partners", partners);
+	if (doc == NULL) {
+		fs_error("out of memory");
+		goto out;
+	}
+	if (cli->output != NULL && strcmp(cli->output, "-") != 0) {
+		rc = write_file(cli->output, fmt, doc, cli->verbose);
+	} else {
+		bool color = fmt == FS_FMT_TEXT && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+
+		rc = fs_export(stdout, fmt, doc, color, cli->verbose) != 0 || fflush(stdout) != 0 ? FS_EXIT_ERROR : 0;
+		if (rc != 0)
+			fs_error("report: cannot write to standard output: %s", strerror(errno));
+	}
+	if (rc == 0 && !scan.complete && cli->verbose >= 0)
+		fs_warn("scan %lld is incomplete (interrupted, or still running): the report has what was recorded",
+		    (long long)scan.id);
+out:
+	json_decref(doc);
+	json_decref(partners);
+	json_decref(scan.local);
+	fs_store_close(st);
+	return rc;
+}

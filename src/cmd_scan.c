@@ -1,0 +1,438 @@
+/* cmd_scan.c: `fedscan scan [--partners FILE]`: audit every partner (cron), record each as it is done, summarise. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "fedscan/err.h"
+#include "fedscan/export.h"
+#include "fedscan/log.h"
+#include "fedscan/policyfile.h"
+#include "fedscan/report.h"
+#include "fedscan/store.h"
+#include "cli.h"
+
+/* A partners file line longer than this is not a domain name (253) with a comment: refused, with its number. */
+#define LINE_MAX_BYTES 1024
+
+struct scan_run {
+	struct fs_cli *cli;
+	struct fs_store *store;
+	int64_t scan_id;
+	json_t *local;
+	json_t *partners;
+	size_t total, done;
+	size_t cut_short;         /* finished as interrupted */
+	size_t counts[6];         /* by fs_verdict_rank() */
+	bool tty;                 /* a progress line on stderr */
+	bool progress_shown;
+	bool store_failed;
+	bool interrupted;
+};
+
+struct targets {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+targets_free(struct targets *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->v[i]);
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+static int
+targets_add(struct targets *t, const char *d)
+{
+	char **nv;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 32;
+		if ((nv = realloc(t->v, t->cap * sizeof(*nv))) == NULL)
+			return -1;
+		t->v = nv;
+	}
+	if ((t->v[t->n] = strdup(d)) == NULL)
+		return -1;
+	t->n++;
+	return 0;
+}
+
+/*
+ * A partner domain as a federating server would look it up: labels of 1 to 63
+ * bytes (letters, digits, '-', '_', or UTF-8 for internationalised names),
+ * 253 bytes in all, no empty label. NULL if fine, else why not.
+ */
+static const char *
+domain_problem(const char *d)
+{
+	const unsigned char *p;
+	size_t label = 0, len = strlen(d);
+
+	if (len == 0)
+		return "is empty";
+	if (len > 253)
+		return "is longer than 253 bytes";
+	if (d[0] == '.' || strstr(d, "..") != NULL)
+		return "has an empty label";
+	for (p = (const unsigned char *)d; *p != '\0'; p++) {
+		if (*p == '.') {
+			label = 0;
+			continue;
+		}
+		if (++label > 63)
+			return "has a label longer than 63 bytes";
+		if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '_'))
+			return "has a character that is not allowed in a domain name";
+	}
+	return NULL;
+}
+
+/* Print a usage error about a partners file line (remote-safe: the file may hold anything). */
+static int
+line_error(const char *path, unsigned long line, const char *what, const char *value, const char *problem)
+{
+	fprintf(stderr, "fedscan: scan: %s:%lu: ", path, line);
+	if (value != NULL) {
+		fputs(what, stderr);
+		fputs(" '", stderr);
+		fs_fputs_safe(value, stderr);
+		fputs("' ", stderr);
+	}
+	fprintf(stderr, "%s\n", problem);
+	return FS_EXIT_USAGE;
+}
+
+/* One domain a line; '#' starts a comment; blank lines are skipped; a duplicate is audited once (with a warning). */
+static int
+read_partners(const char *path, struct targets *t)
+{
+	FILE *f;
+	char *buf = NULL, *s, *e, *hash;
+	const char *why;
+	unsigned long line = 0;
+	size_t i, cap = 0;
+	ssize_t len;
+	int rc = 0;
+
+	if (strcmp(path, "-") == 0) {
+		f = stdin;
+	} else if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "fedscan: scan: --partners: cannot read '%s': %s\n", path, strerror(errno));
+		return FS_EXIT_USAGE;
+	}
+	errno = 0;
+	while ((len = getline(&buf, &cap, f)) != -1) {
+		line++;
+		if (len > LINE_MAX_BYTES) {
+			rc = line_error(path, line, NULL, NULL, "is too long (more than 1024 bytes)");
+			goto out;
+		}
+		if (memchr(buf, '\0', (size_t)len) != NULL) {
+			rc = line_error(path, line, NULL, NULL, "has a NUL byte (not a text file?)");
+			goto out;
+		}
+		if ((hash = strchr(buf, '#')) != NULL)
+			*hash = '\0';
+		for (s = buf; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
+			;
+		for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'); e--)
+			;
+		*e = '\0';
+		if (*s == '\0')
+			continue;
+		if (strpbrk(s, " \t") != NULL) {
+			rc = line_error(path, line, "entry", s, "is not one domain (one partner a line; '#' starts a comment)");
+			goto out;
+		}
+		if (e - s > 1 && e[-1] == '.')
+			e[-1] = '\0';   /* a fully qualified name: the same partner */
+		if ((why = domain_problem(s)) != NULL) {
+			rc = line_error(path, line, "domain", s, why);
+			goto out;
+		}
+		for (i = 0; i < t->n; i++)
+			if (strcasecmp(t->v[i], s) == 0)
+				break;
+		if (i < t->n) {
+			fprintf(stderr, "fedscan: scan: %s:%lu: ", path, line);
+			fs_fputs_safe(s, stderr);
+			fputs(" is listed twice; audited once\n", stderr);
+			continue;
+		}
+		if (targets_add(t, s) != 0) {
+			fs_error("out of memory");
+			rc = FS_EXIT_ERROR;
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "fedscan: scan: --partners: cannot read '%s': %s\n", path, strerror(errno));
+		rc = FS_EXIT_USAGE;
+	} else if (t->n == 0) {
+		fprintf(stderr, "fedscan: scan: %s: no partner domains (one a line; '#' starts a comment)\n", path);
+		rc = FS_EXIT_USAGE;
+	}
+out:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* Every [partner DOMAIN] of the policy file, and its additional-domains (each federates on its own), once. */
+static int
+policy_partners(const struct fs_policyfile *pf, struct targets *t)
+{
+	size_t i, k, j;
+
+	for (i = 0; pf != NULL && i < pf->npartners; i++)
+		for (k = 0; k <= pf->partners[i].nadditional; k++) {
+			const char *d = k == 0 ? pf->partners[i].domain : pf->partners[i].additional[k - 1];
+
+			for (j = 0; j < t->n && strcasecmp(t->v[j], d) != 0; j++)
+				;
+			if (j < t->n)
+				continue;
+			if (targets_add(t, d) != 0) {
+				fs_error("out of memory");
+				return FS_EXIT_ERROR;
+			}
+		}
+	return 0;
+}
+
+static const char *const rank_names[] = { "incompatible", "unreachable", "error", "degraded", "compatible", "other" };
+
+/* "3 compatible, 1 degraded", in the order of rank_names. */
+static void
+counts_text(const struct scan_run *run, char *buf, size_t size)
+{
+	size_t k, len = 0;
+
+	buf[0] = '\0';
+	for (k = sizeof(rank_names) / sizeof(rank_names[0]); k-- > 0;) {
+		if (run->counts[k] == 0)
+			continue;
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%zu %s", len > 0 ? ", " : "",
+		    run->counts[k], rank_names[k]);
+		if (len >= size)
+			break;
+	}
+}
+
+static void
+progress(struct scan_run *run)
+{
+	char c[256];
+
+	counts_text(run, c, sizeof(c));
+	fprintf(stderr, "\r\033[Kfedscan: %zu/%zu partners audited%s%s", run->done, run->total, c[0] ? ": " : "", c);
+	fflush(stderr);
+	run->progress_shown = true;
+}
+
+static void
+progress_clear(struct scan_run *run)
+{
+	if (run->progress_shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		run->progress_shown = false;
+	}
+}
+
+static void
+domain_done(void *ud, const struct fs_domain_ev *ev)
+{
+	struct scan_run *run = ud;
+	const char *verdict;
+	char err[512];
+	json_t *p;
+
+	p = fs_report_partner(ev, (long long)time(NULL), &run->cli->local);
+	if (p == NULL) {
+		fs_error("%s: out of memory building the result", ev->domain);
+		run->store_failed = true;
+		return;
+	}
+	if (ev->interrupted) {
+		run->interrupted = true;
+		run->cut_short++;
+	}
+	/* What the policy file expects of this partner: "expected", and a mismatch is a reason (before recording). */
+	if (fs_policyfile_annotate(p, run->cli->policy) != 0)
+		fs_error("%s: out of memory comparing with the policy file", ev->domain);
+	/* Written now, in its own transaction: a crash later loses only the domains still in flight. */
+	if (run->store != NULL && fs_store_domain(run->store, run->scan_id, p, err, sizeof(err)) != 0) {
+		progress_clear(run);
+		fs_error("%s: not recorded: %s", ev->domain, err);
+		run->store_failed = true;
+	}
+	run->done++;
+	verdict = json_string_value(json_object_get(p, "verdict"));
+	run->counts[fs_verdict_rank(verdict)]++;
+	if (run->cli->verbose > 0) {
+		progress_clear(run);
+		fprintf(stderr, "fedscan: [%zu/%zu] ", run->done, run->total);
+		fs_fputs_safe(ev->domain, stderr);
+		fprintf(stderr, ": %s\n", verdict != NULL ? verdict : "?");
+	}
+	if (run->tty)
+		progress(run);
+	json_array_append_new(run->partners, p);
+}
+
+/* The summary a cron e-mail carries: counts, then each partner that is not compatible with its first reason. */
+static void
+summary(struct scan_run *run, FILE *f, double secs)
+{
+	const json_t *p, *r;
+	char c[256];
+	size_t i, rank;
+	int k;
+
+	counts_text(run, c, sizeof(c));
+	if (run->scan_id > 0)
+		fprintf(f, "scan %lld: ", (long long)run->scan_id);
+	else
+		fputs("scan (not recorded): ", f);
+	fprintf(f, "%zu partner%s audited in %.0f s%s%s\n", run->done, run->done == 1 ? "" : "s", secs,
+	    c[0] ? ": " : "", c);
+	if (run->done < run->total || run->interrupted)
+		fprintf(f, "INTERRUPTED: %zu of %zu partners not audited, %zu cut short; the scan stays marked "
+		    "incomplete\n", run->total - run->done, run->total, run->cut_short);
+	for (rank = 0; rank < 4; rank++) {
+		json_array_foreach(run->partners, i, p) {
+			if ((size_t)fs_verdict_rank(json_string_value(json_object_get(p, "verdict"))) != rank)
+				continue;
+			fprintf(f, "  %-13s ", rank_names[rank]);
+			fs_fputs_safe(json_string_value(json_object_get(p, "domain")), f);
+			r = json_array_get(json_object_get(p, "reasons"), 0);
+			if (json_is_string(r)) {
+				fputs(": ", f);
+				fs_fputs_safe(json_string_value(r), f);
+			}
+			k = (int)json_array_size(json_object_get(p, "reasons")) - 1;
+			if (k > 0)
+				fprintf(f, " (+%d more)", k);
+			fputc('\n', f);
+		}
+	}
+	if (run->store_failed)
+		fputs("Some results could not be recorded (see the errors above).\n", f);
+	if (run->scan_id > 0)
+		fprintf(f, "Details: fedscan report %lld; changes: fedscan diff\n", (long long)run->scan_id);
+}
+
+int
+fs_cmd_scan(struct fs_cli *cli)
+{
+	struct scan_run run;
+	struct targets t;
+	struct fs_engine *e = NULL;
+	struct timespec t0, t1;
+	char err[512];
+	size_t i;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	memset(&t, 0, sizeof(t));
+	run.cli = cli;
+	if (cli->nargs > 0) {
+		fputs("fedscan: scan: takes no domains; list them in a file for --partners (or use check DOMAIN...)\n",
+		    stderr);
+		return FS_EXIT_USAGE;
+	}
+	if (cli->partners_file != NULL) {
+		if ((rc = read_partners(cli->partners_file, &t)) != 0)
+			return rc;
+	} else if ((rc = policy_partners(cli->policy, &t)) != 0) {
+		return rc;
+	}
+	if (t.n == 0) {
+		fputs("fedscan: scan: no partners: give --partners FILE or a policy file with [partner] sections\n",
+		    stderr);
+		return FS_EXIT_USAGE;
+	}
+	rc = FS_EXIT_ERROR;
+	run.total = t.n;
+	run.tty = cli->verbose >= 0 && isatty(STDERR_FILENO);
+	run.local = fs_report_local(&cli->local);
+	run.partners = json_array();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!cli->no_db) {
+		if (fs_cmd_open_store(cli, false, &run.store) != 0)
+			goto out;
+		if (fs_store_scan_begin(run.store, "scan", run.local, PACKAGE_VERSION, &run.scan_id, err,
+		    sizeof(err)) != 0) {
+			fs_error("%s", err);
+			goto out;
+		}
+	}
+	if (fs_engine_new(&cli->eng, domain_done, &run, &e, err, sizeof(err)) != 0) {
+		fs_error("%s", err);
+		goto out;
+	}
+	for (i = 0; i < t.n; i++) {
+		/* A policy file's connect = for this partner acts like --connect for it alone (--connect wins). */
+		const struct fs_pf_partner *pp = fs_policyfile_find(cli->policy, t.v[i]);
+
+		if (fs_engine_add(e, t.v[i]) != 0 || (pp != NULL && pp->connect_host != NULL &&
+		    fs_engine_add_endpoint(e, t.v[i], pp->connect_host, pp->connect_port) != 0)) {
+			fs_error("out of memory");
+			goto out;
+		}
+	}
+	if (run.tty)
+		progress(&run);
+	if (fs_engine_run(e) != 0) {
+		progress_clear(&run);
+		fs_error("the event loop failed");
+		goto out;
+	}
+	progress_clear(&run);
+	if (run.done < run.total)
+		run.interrupted = true;       /* stopped before every queued partner started */
+	/* Complete only when every partner was audited and recorded; otherwise the row says incomplete. */
+	if (run.store != NULL && fs_store_scan_end(run.store, run.scan_id, !run.interrupted && !run.store_failed,
+	    err, sizeof(err)) != 0) {
+		fs_error("%s", err);
+		run.store_failed = true;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rc = fs_report_exit_status(run.partners);
+	if ((run.store_failed || run.interrupted) && rc < FS_EXIT_ERROR)
+		rc = FS_EXIT_ERROR;
+	if (cli->json) {
+		json_t *doc = json_pack("{s:{s:o, s:s, s:b, s:I, s:I}, s:O, s:O}",
+		    "scan", "id", run.scan_id > 0 ? json_integer(run.scan_id) : json_null(), "kind", "scan",
+		    "complete", !run.interrupted && !run.store_failed, "partners", (json_int_t)run.total,
+		    "audited", (json_int_t)run.done, "local", run.local, "partners", run.partners);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else if (cli->verbose >= 0 || rc != FS_EXIT_OK) {
+		/* -q: silent on success, the summary when something needs a look (cron mails it). */
+		summary(&run, stdout, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+	fflush(stdout);
+out:
+	fs_engine_free(e);
+	fs_store_close(run.store);
+	json_decref(run.local);
+	json_decref(run.partners);
+	targets_free(&t);
+	return rc;
+}

@@ -1,0 +1,1084 @@
+/* policyfile.c: the policy file of fedscan.conf(5), read with libinih; what a partner is expected to be, and how it compares. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "fedscan/matrix.h"
+#include "fedscan/policyfile.h"
+
+/*
+ * How the file is read. libinih does the INI syntax (sections, "key = value", ';' and '#' comments, inline
+ * "  ; comment", continuation lines that start with white space). Two things it cannot tell us portably are
+ * handled around it, through the fgets-style reader given to ini_parse_stream():
+ *   - the line number: the handler's lineno argument exists only when libinih was built with
+ *     INI_HANDLER_LINENO, a build-time choice of the library that a caller cannot detect (a mismatch passes
+ *     garbage silently). inih processes each line before it asks for the next, so the reader's count is the
+ *     line the handler is called for.
+ *   - sections: inih calls the handler only for "key = value", so a [partner DOMAIN] with no keys (audit it,
+ *     expect nothing) would be invisible, and inih cuts section names at 50 bytes. The reader sees every
+ *     section header first and keeps the current section itself; the handler ignores inih's copy.
+ * The reader also refuses lines inih would silently split (longer than its line buffer) and NUL bytes.
+ */
+
+#define MAX_ERRORS 32
+#define ERR_TEXT 320
+#define ECHO_MAX 80
+
+enum ktype { K_LEVEL, K_DIALBACK, K_DOMAIN, K_FILE, K_PATH, K_SECONDS, K_COUNT, K_HOSTPORT, K_DOMAINS, K_TEXT };
+
+/* Every key of the file: the one table the parser, the error messages and fedscan.conf(5) follow. */
+static const struct key {
+	bool partner;            /* [partner DOMAIN] rather than [local] */
+	const char *name;
+	enum ktype type;
+	bool accumulates;        /* repeated keys and continuation lines add to the value */
+} keys[] = {
+	{ false, "tls", K_LEVEL, false },
+	{ false, "sasl", K_LEVEL, false },
+	{ false, "dialback", K_DIALBACK, false },
+	{ false, "from", K_DOMAIN, false },
+	{ false, "client-cert", K_FILE, false },
+	{ false, "client-key", K_FILE, false },
+	{ false, "ca-file", K_FILE, false },
+	{ false, "timeout", K_SECONDS, false },
+	{ false, "concurrency", K_COUNT, false },
+	{ false, "database", K_PATH, false },
+	{ true, "tls", K_LEVEL, false },
+	{ true, "sasl", K_LEVEL, false },
+	{ true, "dialback", K_DIALBACK, false },
+	{ true, "connect", K_HOSTPORT, false },
+	{ true, "additional-domains", K_DOMAINS, true },
+	{ true, "description", K_TEXT, true },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+enum section { SEC_NONE = 0, SEC_LOCAL, SEC_PARTNER, SEC_BAD };
+
+struct perr {
+	int line;
+	char text[ERR_TEXT];
+};
+
+struct ctx {
+	struct fs_policyfile *pf;
+	const char *name;              /* the file, in messages */
+	char *basedir;                 /* relative paths are taken from here; NULL: as given */
+	FILE *f;                       /* input: a file ... */
+	const char *text;              /* ... or text in memory */
+	size_t pos;
+	char *buf;
+	size_t bufsize;
+	int lineno;
+	bool handled;                  /* the handler was called for the current line */
+	bool expect_handler;           /* the current line is neither blank, comment nor section */
+	bool have_prev;                /* a key was seen since the last section header (inih's continuation rule) */
+	bool continuation;             /* the current line continues the previous value */
+	enum section sec;
+	size_t cur;                    /* the current partner's index */
+	int seen[NKEYS];               /* line of each key in the current section */
+	int *addl_line;                /* line of each partner's additional-domains, for the duplicate check */
+	int io_errno;
+	bool nomem;
+	struct perr errs[MAX_ERRORS];
+	unsigned nerrs;
+	bool more_errors;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+perror_at(struct ctx *c, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->nerrs >= MAX_ERRORS) {
+		c->more_errors = true;
+		return;
+	}
+	c->errs[c->nerrs].line = line;
+	va_start(ap, fmt);
+	vsnprintf(c->errs[c->nerrs].text, ERR_TEXT, fmt, ap);
+	va_end(ap);
+	c->nerrs++;
+}
+
+/* A value quoted in a message: shortened, control characters shown as '?'. */
+static const char *
+echo(const char *v, char *buf, size_t size)
+{
+	size_t i, n = strlen(v);
+
+	if (size == 0)
+		return "";
+	for (i = 0; i < n && i + 1 < size && i < ECHO_MAX; i++)
+		buf[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i];
+	buf[i] = '\0';
+	if (i < n && size > 4 && i >= 3)
+		memcpy(buf + i - 3, "...", 4);
+	return buf;
+}
+
+static char *
+lower_dup(const char *s)
+{
+	char *d = strdup(s), *p;
+
+	if (d != NULL)
+		for (p = d; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	return d;
+}
+
+bool
+fs_policyfile_domain_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0, i;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || strchr("/@<>&'\",;[]", s[i]) != NULL)
+			return false;
+	return true;
+}
+
+int
+fs_policyfile_hostport(const char *v, char *host, size_t hostlen, int *port, char *why, size_t whylen)
+{
+	const char *h = v, *colon, *p = NULL;
+	size_t hl;
+	char *end;
+	long n;
+
+	*port = 5269;
+	if (v[0] == '[') {
+		const char *rb = strchr(v, ']');
+		if (rb == NULL) {
+			snprintf(why, whylen, "'[' without ']'");
+			return -1;
+		}
+		h = v + 1;
+		hl = (size_t)(rb - h);
+		if (rb[1] == ':')
+			p = rb + 2;
+		else if (rb[1] != '\0') {
+			snprintf(why, whylen, "not HOST[:PORT]");
+			return -1;
+		}
+	} else if ((colon = strchr(v, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
+		hl = (size_t)(colon - v);
+		p = colon + 1;
+	} else {
+		hl = strlen(v);     /* a name, or a bare IPv6 address */
+	}
+	if (p != NULL) {
+		errno = 0;
+		n = strtol(p, &end, 10);
+		if (errno != 0 || end == p || *end != '\0' || n < 1 || n > 65535) {
+			snprintf(why, whylen, "the port must be a number from 1 to 65535");
+			return -1;
+		}
+		*port = (int)n;
+	}
+	if (hl == 0 || hl >= hostlen) {
+		snprintf(why, whylen, "no usable host");
+		return -1;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (strpbrk(host, " \t/@<>&'\"") != NULL) {
+		snprintf(why, whylen, "'%s' is not a host name or address", host);
+		return -1;
+	}
+	return 0;
+}
+
+struct fs_policyfile *
+fs_policyfile_new(const char *name)
+{
+	struct fs_policyfile *pf = calloc(1, sizeof(*pf));
+
+	if (pf == NULL)
+		return NULL;
+	if ((pf->path = strdup(name != NULL ? name : "-")) == NULL) {
+		free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
+struct fs_pf_partner *
+fs_policyfile_add_partner(struct fs_policyfile *pf, const char *domain)
+{
+	struct fs_pf_partner *a, *p;
+
+	if ((a = realloc(pf->partners, (pf->npartners + 1) * sizeof(*a))) == NULL)
+		return NULL;
+	pf->partners = a;
+	p = &a[pf->npartners];
+	memset(p, 0, sizeof(*p));
+	if ((p->domain = lower_dup(domain)) == NULL)
+		return NULL;
+	p->connect_port = 5269;
+	pf->npartners++;
+	return p;
+}
+
+void
+fs_policyfile_free(struct fs_policyfile *pf)
+{
+	size_t i, k;
+
+	if (pf == NULL)
+		return;
+	for (i = 0; i < pf->npartners; i++) {
+		struct fs_pf_partner *p = &pf->partners[i];
+		free(p->domain);
+		free(p->connect_host);
+		for (k = 0; k < p->nadditional; k++)
+			free(p->additional[k]);
+		free(p->additional);
+		free(p->description);
+		free(p->comment);
+	}
+	free(pf->partners);
+	free(pf->path);
+	free(pf->from);
+	free(pf->client_cert);
+	free(pf->client_key);
+	free(pf->ca_file);
+	free(pf->database);
+	free(pf);
+}
+
+const struct fs_pf_partner *
+fs_policyfile_find(const struct fs_policyfile *pf, const char *domain)
+{
+	size_t i, k;
+
+	if (pf == NULL || domain == NULL)
+		return NULL;
+	for (i = 0; i < pf->npartners; i++)
+		if (strcasecmp(pf->partners[i].domain, domain) == 0)
+			return &pf->partners[i];
+	for (i = 0; i < pf->npartners; i++)
+		for (k = 0; k < pf->partners[i].nadditional; k++)
+			if (strcasecmp(pf->partners[i].additional[k], domain) == 0)
+				return &pf->partners[i];
+	return NULL;
+}
+
+/* ---- reading ---- */
+
+static void
+section_header(struct ctx *c, const char *p)
+{
+	const char *e = p + 1, *close = NULL;
+	char name[512], e1[ECHO_MAX + 4];
+	size_t n, i;
+
+	/* inih's rule: the name ends at ']', and an inline comment (" ;") before it means there is none. */
+	for (; *e; e++) {
+		if (*e == ']') {
+			close = e;
+			break;
+		}
+		if (*e == ';' && isspace((unsigned char)e[-1]))
+			break;
+	}
+	c->sec = SEC_BAD;
+	c->have_prev = false;
+	memset(c->seen, 0, sizeof(c->seen));
+	if (close == NULL) {
+		perror_at(c, c->lineno, "section header without ']'");
+		return;
+	}
+	n = (size_t)(close - (p + 1));
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, p + 1, n);
+	name[n] = '\0';
+	/* Trim, then split "partner DOMAIN". */
+	while (n > 0 && isspace((unsigned char)name[n - 1]))
+		name[--n] = '\0';
+	p = name;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strcasecmp(p, "local") == 0) {
+		if (c->pf->local_line != 0) {
+			perror_at(c, c->lineno, "duplicate [local] section (the first is on line %d)", c->pf->local_line);
+			return;
+		}
+		c->pf->local_line = c->lineno;
+		c->sec = SEC_LOCAL;
+		return;
+	}
+	if (strncasecmp(p, "partner", 7) == 0 && (p[7] == '\0' || isspace((unsigned char)p[7]))) {
+		const char *d = p + 7;
+		struct fs_pf_partner *pp;
+
+		while (isspace((unsigned char)*d))
+			d++;
+		if (*d == '\0') {
+			perror_at(c, c->lineno, "[partner] needs a domain, as in [partner example.org]");
+			return;
+		}
+		if (!fs_policyfile_domain_ok(d)) {
+			perror_at(c, c->lineno, "[partner ...]: '%s' is not a domain name", echo(d, e1, sizeof(e1)));
+			return;
+		}
+		for (i = 0; i < c->pf->npartners; i++)
+			if (strcasecmp(c->pf->partners[i].domain, d) == 0) {
+				perror_at(c, c->lineno, "duplicate partner %s (the first is on line %d)",
+				    c->pf->partners[i].domain, c->pf->partners[i].line);
+				return;
+			}
+		{
+			int *al = realloc(c->addl_line, (c->pf->npartners + 1) * sizeof(*al));
+			if (al == NULL) {
+				c->nomem = true;
+				return;
+			}
+			c->addl_line = al;
+			al[c->pf->npartners] = 0;
+		}
+		if ((pp = fs_policyfile_add_partner(c->pf, d)) == NULL) {
+			c->nomem = true;
+			return;
+		}
+		pp->line = c->lineno;
+		c->cur = c->pf->npartners - 1;
+		c->sec = SEC_PARTNER;
+		return;
+	}
+	perror_at(c, c->lineno, "unknown section [%s]; the sections are [local] and [partner DOMAIN]",
+	    echo(p, e1, sizeof(e1)));
+}
+
+/* The next line into c->buf; its length, or -1 at the end (or on a read error, kept in c->io_errno). */
+static ssize_t
+next_line(struct ctx *c)
+{
+	if (c->f != NULL) {
+		ssize_t n;
+
+		errno = 0;
+		n = getline(&c->buf, &c->bufsize, c->f);
+		if (n < 0 && ferror(c->f))
+			c->io_errno = errno != 0 ? errno : EIO;
+		return n;
+	} else {
+		const char *s = c->text + c->pos, *nl;
+		size_t n;
+
+		if (*s == '\0')
+			return -1;
+		nl = strchr(s, '\n');
+		n = nl != NULL ? (size_t)(nl - s) + 1 : strlen(s);
+		if (n + 1 > c->bufsize) {
+			char *b = realloc(c->buf, n + 1);
+			if (b == NULL) {
+				c->nomem = true;
+				return -1;
+			}
+			c->buf = b;
+			c->bufsize = n + 1;
+		}
+		memcpy(c->buf, s, n);
+		c->buf[n] = '\0';
+		c->pos += n;
+		return (ssize_t)n;
+	}
+}
+
+static char *
+reader(char *str, int num, void *stream)
+{
+	struct ctx *c = stream;
+	ssize_t n;
+	size_t len, content;
+	char *line, *p;
+
+	if (c->expect_handler && !c->handled)
+		perror_at(c, c->lineno, "not a 'key = value' line, a [section] header or a comment");
+	c->expect_handler = false;
+	c->handled = false;
+	c->continuation = false;
+	if (c->nomem || (n = next_line(c)) < 0)
+		return NULL;
+	c->lineno++;
+	line = c->buf;
+	len = (size_t)n;
+	if (c->lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
+	content = len;
+	while (content > 0 && (line[content - 1] == '\n' || line[content - 1] == '\r'))
+		content--;
+	if (memchr(line, '\0', len) != NULL) {
+		perror_at(c, c->lineno, "a NUL byte in the line");
+		strcpy(str, "\n");
+		return str;
+	}
+	if (num < 3 || len + 1 > (size_t)num) {
+		perror_at(c, c->lineno, "a line longer than %d characters; continue a long description on lines that "
+		    "start with a space", num - 2);
+		strcpy(str, "\n");
+		return str;
+	}
+	memcpy(str, line, len);
+	str[len] = '\0';
+
+	/* What inih will make of it (same order as its ini_parse_stream). */
+	for (p = line; p < line + content && isspace((unsigned char)*p); p++)
+		;
+	if (p == line + content || *p == ';' || *p == '#')
+		return str;                             /* blank or comment */
+	if (c->have_prev && p > line) {
+		c->expect_handler = true;               /* continuation of the previous value */
+		c->continuation = true;
+		return str;
+	}
+	if (*p == '[') {
+		char tmp[1024];
+		size_t k = (size_t)(line + content - p);
+		if (k >= sizeof(tmp))
+			k = sizeof(tmp) - 1;
+		memcpy(tmp, p, k);
+		tmp[k] = '\0';
+		section_header(c, tmp);
+		return str;
+	}
+	c->expect_handler = true;
+	return str;
+}
+
+static int
+set_str(struct ctx *c, char **dst, const char *v)
+{
+	char *d = strdup(v);
+
+	if (d == NULL) {
+		c->nomem = true;
+		return -1;
+	}
+	free(*dst);
+	*dst = d;
+	return 0;
+}
+
+/* A file key: relative to the policy file's directory, and readable. */
+static void
+set_file(struct ctx *c, const struct key *k, char **dst, const char *v, bool must_read)
+{
+	char *path, e1[ECHO_MAX + 4];
+
+	if (*v == '\0') {
+		perror_at(c, c->lineno, "%s: empty value; give a file name", k->name);
+		return;
+	}
+	if (v[0] != '/' && c->basedir != NULL) {
+		size_t n = strlen(c->basedir) + strlen(v) + 2;
+		if ((path = malloc(n)) == NULL) {
+			c->nomem = true;
+			return;
+		}
+		snprintf(path, n, "%s/%s", c->basedir, v);
+	} else if ((path = strdup(v)) == NULL) {
+		c->nomem = true;
+		return;
+	}
+	if (must_read && access(path, R_OK) != 0) {
+		perror_at(c, c->lineno, "%s: cannot read '%s': %s", k->name, echo(path, e1, sizeof(e1)), strerror(errno));
+		free(path);
+		return;
+	}
+	free(*dst);
+	*dst = path;
+}
+
+static void
+add_domains(struct ctx *c, const struct key *k, struct fs_pf_partner *pp, const char *v)
+{
+	char *copy = strdup(v), *tok, *save = NULL, e1[ECHO_MAX + 4];
+	char **a;
+
+	if (copy == NULL) {
+		c->nomem = true;
+		return;
+	}
+	for (tok = strtok_r(copy, " \t,;", &save); tok != NULL; tok = strtok_r(NULL, " \t,;", &save)) {
+		if (!fs_policyfile_domain_ok(tok)) {
+			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->name, echo(tok, e1, sizeof(e1)));
+			continue;
+		}
+		if ((a = realloc(pp->additional, (pp->nadditional + 1) * sizeof(*a))) == NULL) {
+			c->nomem = true;
+			break;
+		}
+		pp->additional = a;
+		if ((a[pp->nadditional] = lower_dup(tok)) == NULL) {
+			c->nomem = true;
+			break;
+		}
+		pp->nadditional++;
+	}
+	free(copy);
+	c->addl_line[c->cur] = c->lineno;
+}
+
+static void
+add_text(struct ctx *c, char **dst, const char *v)
+{
+	size_t a = *dst != NULL ? strlen(*dst) : 0, b = strlen(v);
+	char *d;
+
+	if (b == 0)
+		return;
+	if ((d = realloc(*dst, a + b + 2)) == NULL) {
+		c->nomem = true;
+		return;
+	}
+	if (a > 0)
+		d[a++] = ' ';
+	memcpy(d + a, v, b + 1);
+	*dst = d;
+}
+
+static void
+key_value(struct ctx *c, const struct key *k, const char *v)
+{
+	struct fs_policyfile *pf = c->pf;
+	struct fs_pf_partner *pp = k->partner ? &pf->partners[c->cur] : NULL;
+	struct fs_setting *s = k->partner ? &pp->expect : &pf->local;
+	char e1[ECHO_MAX + 4], why[128], host[256];
+	enum fs_level l;
+	enum fs_dialback d;
+	double x;
+	char *end;
+	int port;
+
+	switch (k->type) {
+	case K_LEVEL:
+		if (fs_level_parse(v, &l) != 0) {
+			perror_at(c, c->lineno, "%s: '%s' is not a setting; use Required, Optional or NotSupported", k->name,
+			    echo(v, e1, sizeof(e1)));
+			return;
+		}
+		if (strcmp(k->name, "tls") == 0)
+			s->tls = l;
+		else
+			s->sasl = l;
+		if (pp != NULL)
+			pp->expect_line[strcmp(k->name, "tls") == 0 ? 0 : 1] = c->lineno;
+		return;
+	case K_DIALBACK:
+		if (fs_dialback_parse(v, &d) != 0) {
+			perror_at(c, c->lineno, "%s: '%s' is not a setting; use True or False (yes/no, on/off, 1/0 also work)",
+			    k->name, echo(v, e1, sizeof(e1)));
+			return;
+		}
+		s->dialback = d;
+		if (pp != NULL)
+			pp->expect_line[2] = c->lineno;
+		return;
+	case K_DOMAIN:
+		if (!fs_policyfile_domain_ok(v) || strlen(v) >= 250) {
+			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->name, echo(v, e1, sizeof(e1)));
+			return;
+		}
+		set_str(c, &pf->from, v);
+		return;
+	case K_FILE:
+		set_file(c, k, strcmp(k->name, "client-cert") == 0 ? &pf->client_cert :
+		    strcmp(k->name, "client-key") == 0 ? &pf->client_key : &pf->ca_file, v, true);
+		return;
+	case K_PATH:
+		set_file(c, k, &pf->database, v, false);
+		return;
+	case K_SECONDS:
+		errno = 0;
+		x = strtod(v, &end);
+		if (errno != 0 || end == v || *end != '\0' || !(x >= 0.1 && x <= 3600)) {
+			perror_at(c, c->lineno, "%s: '%s' is not a number of seconds from 0.1 to 3600", k->name,
+			    echo(v, e1, sizeof(e1)));
+			return;
+		}
+		pf->timeout_ms = (long)(x * 1000);
+		return;
+	case K_COUNT:
+		errno = 0;
+		x = (double)strtol(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0' || x < 1 || x > 10000) {
+			perror_at(c, c->lineno, "%s: '%s' is not a whole number from 1 to 10000", k->name,
+			    echo(v, e1, sizeof(e1)));
+			return;
+		}
+		pf->concurrency = (unsigned)x;
+		return;
+	case K_HOSTPORT:
+		if (fs_policyfile_hostport(v, host, sizeof(host), &port, why, sizeof(why)) != 0) {
+			perror_at(c, c->lineno, "%s: '%s': %s; use HOST or HOST:PORT", k->name, echo(v, e1, sizeof(e1)),
+			    why);
+			return;
+		}
+		if (set_str(c, &pp->connect_host, host) == 0)
+			pp->connect_port = port;
+		return;
+	case K_DOMAINS:
+		add_domains(c, k, pp, v);
+		return;
+	case K_TEXT:
+		add_text(c, &pp->description, v);
+		return;
+	}
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct ctx *c = user;
+	const struct key *k = NULL;
+	char e1[ECHO_MAX + 4], list[256];
+	size_t i;
+
+	(void)section;                  /* ours is c->sec: see the comment at the top */
+	c->handled = true;
+	c->have_prev = true;
+	if (c->sec == SEC_BAD)
+		return 1;                   /* the section header was already reported */
+	if (c->sec == SEC_NONE) {
+		perror_at(c, c->lineno, "'%s' comes before any section; put it under [local] or [partner DOMAIN]",
+		    echo(name, e1, sizeof(e1)));
+		return 1;
+	}
+	if (name[0] == '\0') {
+		perror_at(c, c->lineno, "a value without a key");
+		return 1;
+	}
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].partner == (c->sec == SEC_PARTNER) && strcasecmp(keys[i].name, name) == 0) {
+			k = &keys[i];
+			break;
+		}
+	if (k == NULL) {
+		list[0] = '\0';
+		for (i = 0; i < NKEYS; i++)
+			if (keys[i].partner == (c->sec == SEC_PARTNER)) {
+				if (list[0] != '\0')
+					strcat(list, ", ");
+				strcat(list, keys[i].name);
+			}
+		perror_at(c, c->lineno, "unknown key '%s' in %s; the keys there are %s", echo(name, e1, sizeof(e1)),
+		    c->sec == SEC_LOCAL ? "[local]" : "a [partner] section", list);
+		return 1;
+	}
+	if (c->seen[i] != 0 && c->seen[i] != c->lineno && !k->accumulates) {
+		/* A continuation line of a single-valued key lands here too, with the same wording. */
+		perror_at(c, c->lineno, "%s given twice in this section (first on line %d)%s", k->name, c->seen[i],
+		    c->continuation ? "; a line that starts with white space continues the previous one" : "");
+		return 1;
+	}
+	if (c->seen[i] == 0)
+		c->seen[i] = c->lineno;
+	key_value(c, k, value);
+	return 1;
+}
+
+/* A domain claimed twice across sections: as a partner and as another's additional domain, or two additional. */
+static void
+cross_check(struct ctx *c)
+{
+	struct fs_policyfile *pf = c->pf;
+	size_t i, j, k, m;
+
+	for (i = 0; i < pf->npartners; i++)
+		for (k = 0; k < pf->partners[i].nadditional; k++) {
+			const char *a = pf->partners[i].additional[k];
+			int line = c->addl_line != NULL ? c->addl_line[i] : pf->partners[i].line;
+
+			for (j = 0; j < pf->npartners; j++) {
+				if (strcmp(pf->partners[j].domain, a) == 0)
+					perror_at(c, line > pf->partners[j].line ? line : pf->partners[j].line,
+					    "duplicate partner %s: it has its own section on line %d and is an additional "
+					    "domain of [partner %s]", a, pf->partners[j].line, pf->partners[i].domain);
+				for (m = 0; m < pf->partners[j].nadditional; m++)
+					if ((j < i || (j == i && m < k)) && strcmp(pf->partners[j].additional[m], a) == 0)
+						perror_at(c, line, "duplicate partner %s: already an additional domain of "
+						    "[partner %s]", a, pf->partners[j].domain);
+			}
+		}
+}
+
+static int
+cmp_err(const void *a, const void *b)
+{
+	const struct perr *x = a, *y = b;
+
+	return x->line != y->line ? (x->line < y->line ? -1 : 1) : (x < y ? -1 : x > y);
+}
+
+static int
+finish(struct ctx *c, int rc, struct fs_policyfile **out, char *err, size_t errlen)
+{
+	size_t used = 0;
+	unsigned i;
+
+	if (c->nomem) {
+		snprintf(err, errlen, "%s: out of memory", c->name);
+		goto fail;
+	}
+	if (c->io_errno != 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", c->name, strerror(c->io_errno));
+		goto fail;
+	}
+	cross_check(c);
+	/* inih's own verdict, in case it saw a problem we did not name (it reports only the first line). */
+	if (rc > 0 && c->nerrs == 0)
+		perror_at(c, rc, "not a 'key = value' line, a [section] header or a comment");
+	if (rc == -2) {
+		snprintf(err, errlen, "%s: out of memory", c->name);
+		goto fail;
+	}
+	if (c->nerrs == 0) {
+		*out = c->pf;
+		c->pf = NULL;
+		return 0;
+	}
+	/* A stable sort: line order, and in a line the order found. */
+	qsort(c->errs, c->nerrs, sizeof(c->errs[0]), cmp_err);
+	if (errlen > 0)
+		err[0] = '\0';
+	for (i = 0; i < c->nerrs && used + 1 < errlen; i++) {
+		int n = snprintf(err + used, errlen - used, "%s%s:%d: %s", i ? "\n" : "", c->name, c->errs[i].line,
+		    c->errs[i].text);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+		if (used >= errlen)
+			used = errlen - 1;
+	}
+	if (c->more_errors && used + 1 < errlen)
+		snprintf(err + used, errlen - used, "\n%s: more problems follow; fix these first", c->name);
+fail:
+	fs_policyfile_free(c->pf);
+	c->pf = NULL;
+	return -1;
+}
+
+static void
+ctx_free(struct ctx *c)
+{
+	free(c->buf);
+	free(c->basedir);
+	free(c->addl_line);
+	fs_policyfile_free(c->pf);
+}
+
+int
+fs_policyfile_load(const char *path, struct fs_policyfile **out, char *err, size_t errlen)
+{
+	struct ctx c;
+	const char *slash;
+	int rc;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.name = path;
+	if ((c.f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((c.pf = fs_policyfile_new(path)) == NULL) {
+		fclose(c.f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if ((slash = strrchr(path, '/')) != NULL)
+		c.basedir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	if (slash != NULL && c.basedir == NULL)
+		c.nomem = true;
+	rc = c.nomem ? 0 : ini_parse_stream(reader, &c, handler, &c);
+	fclose(c.f);
+	c.f = NULL;
+	rc = finish(&c, rc, out, err, errlen);
+	ctx_free(&c);
+	return rc;
+}
+
+int
+fs_policyfile_parse(const char *name, const char *text, struct fs_policyfile **out, char *err, size_t errlen)
+{
+	struct ctx c;
+	int rc;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.name = name;
+	c.text = text;
+	if ((c.pf = fs_policyfile_new(name)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	rc = ini_parse_stream(reader, &c, handler, &c);
+	rc = finish(&c, rc, out, err, errlen);
+	ctx_free(&c);
+	return rc;
+}
+
+/* ---- writing ---- */
+
+#define WRAP 150
+
+static void
+write_comment(FILE *f, const char *text)
+{
+	const char *p = text, *nl;
+
+	while (p != NULL && *p) {
+		nl = strchr(p, '\n');
+		fputs("# ", f);
+		fwrite(p, 1, nl != NULL ? (size_t)(nl - p) : strlen(p), f);
+		fputc('\n', f);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
+/*
+ * A description on one or more lines that read back to the same words: control characters become spaces, and
+ * a ';' after white space (an inline comment to inih) becomes ','. A continuation line may not start with ';'
+ * or '#' (inih would take it for a comment), so such a word stays on the line before.
+ */
+static void
+write_description(FILE *f, const char *d)
+{
+	char *t = strdup(d), *w, *save = NULL, *p;
+	size_t col = 0;
+	bool first = true;
+
+	if (t == NULL)
+		return;
+	for (p = t; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+		if (*p == ';' && p > t && isspace((unsigned char)p[-1]))
+			*p = ',';
+	}
+	for (w = strtok_r(t, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save)) {
+		size_t n = strlen(w);
+
+		if (n > WRAP)
+			n = WRAP;               /* one giant word: cut, so no line passes inih's limit */
+		if (first) {
+			fputs("description = ", f);
+			col = 14;
+		} else if (col + 1 + n > WRAP && *w != ';' && *w != '#') {
+			fputs("\n  ", f);
+			col = 2;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(w, 1, n, f);
+		col += n;
+		first = false;
+		if (col > 190) {
+			/* Nothing could be wrapped (every word starts with ';' or '#'): stop before inih's limit. */
+			break;
+		}
+	}
+	if (!first)
+		fputc('\n', f);
+	free(t);
+}
+
+int
+fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment)
+{
+	const struct fs_setting *l = &pf->local;
+	size_t i, k, col;
+
+	if (comment != NULL)
+		write_comment(f, comment);
+	if (l->tls || l->sasl || l->dialback || pf->from || pf->client_cert || pf->client_key || pf->ca_file ||
+	    pf->database || pf->timeout_ms || pf->concurrency) {
+		fputs("\n[local]\n", f);
+		if (l->tls)
+			fprintf(f, "tls = %s\n", fs_level_name(l->tls));
+		if (l->sasl)
+			fprintf(f, "sasl = %s\n", fs_level_name(l->sasl));
+		if (l->dialback)
+			fprintf(f, "dialback = %s\n", fs_dialback_name(l->dialback));
+		if (pf->from)
+			fprintf(f, "from = %s\n", pf->from);
+		if (pf->client_cert)
+			fprintf(f, "client-cert = %s\n", pf->client_cert);
+		if (pf->client_key)
+			fprintf(f, "client-key = %s\n", pf->client_key);
+		if (pf->ca_file)
+			fprintf(f, "ca-file = %s\n", pf->ca_file);
+		if (pf->timeout_ms)
+			fprintf(f, "timeout = %g\n", (double)pf->timeout_ms / 1000.0);
+		if (pf->concurrency)
+			fprintf(f, "concurrency = %u\n", pf->concurrency);
+		if (pf->database)
+			fprintf(f, "database = %s\n", pf->database);
+	}
+	for (i = 0; i < pf->npartners; i++) {
+		const struct fs_pf_partner *p = &pf->partners[i];
+
+		fprintf(f, "\n[partner %s]\n", p->domain);
+		if (p->comment != NULL)
+			write_comment(f, p->comment);
+		if (p->expect.tls)
+			fprintf(f, "tls = %s\n", fs_level_name(p->expect.tls));
+		if (p->expect.sasl)
+			fprintf(f, "sasl = %s\n", fs_level_name(p->expect.sasl));
+		if (p->expect.dialback)
+			fprintf(f, "dialback = %s\n", fs_dialback_name(p->expect.dialback));
+		if (p->connect_host != NULL)
+			fprintf(f, strchr(p->connect_host, ':') != NULL ? "connect = [%s]:%d\n" : "connect = %s:%d\n",
+			    p->connect_host, p->connect_port);
+		/* Several additional-domains lines add up, so no line grows past inih's limit. */
+		for (k = 0, col = 0; k < p->nadditional; k++) {
+			size_t n = strlen(p->additional[k]);
+			if (col == 0 || col + 1 + n > WRAP) {
+				fprintf(f, "%sadditional-domains = ", col ? "\n" : "");
+				col = 21;
+			} else {
+				fputc(' ', f);
+				col++;
+			}
+			fputs(p->additional[k], f);
+			col += n;
+		}
+		if (col)
+			fputc('\n', f);
+		if (p->description != NULL)
+			write_description(f, p->description);
+	}
+	fflush(f);
+	return ferror(f) ? -1 : 0;
+}
+
+/* ---- comparing ---- */
+
+void
+fs_policyfile_compare(const struct fs_setting *expect, const struct fs_setting *observed, unsigned *mismatch,
+    unsigned *unconfirmed)
+{
+	*mismatch = *unconfirmed = 0;
+	if (expect->tls != FS_LEVEL_UNKNOWN) {
+		if (observed->tls == FS_LEVEL_UNKNOWN)
+			*unconfirmed |= FS_PF_TLS;
+		else if (observed->tls != expect->tls)
+			*mismatch |= FS_PF_TLS;
+	}
+	if (expect->sasl != FS_LEVEL_UNKNOWN) {
+		if (observed->sasl == FS_LEVEL_UNKNOWN)
+			*unconfirmed |= FS_PF_SASL;
+		else if (observed->sasl != expect->sasl)
+			*mismatch |= FS_PF_SASL;
+	}
+	if (expect->dialback != FS_DIALBACK_UNKNOWN) {
+		if (observed->dialback == FS_DIALBACK_UNKNOWN)
+			*unconfirmed |= FS_PF_DIALBACK;
+		else if (observed->dialback != expect->dialback)
+			*mismatch |= FS_PF_DIALBACK;
+	}
+}
+
+static json_t *
+opt_name(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+int
+fs_policyfile_annotate(json_t *partner, const struct fs_policyfile *pf)
+{
+	static const char *const fields[3] = { "tls", "sasl", "dialback" };
+	static const char *const labels[3] = { "TLS", "SASL", "Dialback" };
+	const struct fs_pf_partner *pp;
+	const json_t *eff;
+	json_t *exp, *mis, *unc, *reasons;
+	struct fs_setting obs = { FS_LEVEL_UNKNOWN, FS_LEVEL_UNKNOWN, FS_DIALBACK_UNKNOWN };
+	const struct fs_matrix_row *row;
+	unsigned mismatch, unconfirmed, i;
+	const char *verdict, *want[3], *got[3];
+	char src[1100], text[1400];
+	bool judged;
+
+	if (!json_is_object(partner))
+		return -1;
+	pp = fs_policyfile_find(pf, json_string_value(json_object_get(partner, "domain")));
+	if (pp == NULL)
+		return json_object_set_new(partner, "expected", json_null());
+	eff = json_object_get(partner, "effective");
+	if (fs_level_parse(json_string_value(json_object_get(eff, "tls")), &obs.tls) != 0)
+		obs.tls = FS_LEVEL_UNKNOWN;
+	if (fs_level_parse(json_string_value(json_object_get(eff, "sasl")), &obs.sasl) != 0)
+		obs.sasl = FS_LEVEL_UNKNOWN;
+	if (fs_dialback_parse(json_string_value(json_object_get(eff, "dialback")), &obs.dialback) != 0)
+		obs.dialback = FS_DIALBACK_UNKNOWN;
+	verdict = json_string_value(json_object_get(partner, "verdict"));
+	/* An unreachable partner, or a failed audit, has nothing to compare; its verdict already says so. */
+	judged = verdict != NULL && strcmp(verdict, "unreachable") != 0 && strcmp(verdict, "error") != 0;
+	fs_policyfile_compare(&pp->expect, &obs, &mismatch, &unconfirmed);
+	want[0] = pp->expect.tls ? fs_level_name(pp->expect.tls) : NULL;
+	want[1] = pp->expect.sasl ? fs_level_name(pp->expect.sasl) : NULL;
+	want[2] = pp->expect.dialback ? fs_dialback_name(pp->expect.dialback) : NULL;
+	got[0] = fs_level_name(obs.tls);
+	got[1] = fs_level_name(obs.sasl);
+	got[2] = fs_dialback_name(obs.dialback);
+	row = fs_policy_row(&pp->expect);
+	snprintf(src, sizeof(src), "%s:%d", pf->path, pp->line);
+	mis = json_array();
+	unc = json_array();
+	exp = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o}",
+	    "tls", opt_name(want[0]), "sasl", opt_name(want[1]), "dialback", opt_name(want[2]),
+	    "row", row != NULL ? json_integer(row->row) : json_null(),
+	    "source", src,
+	    "description", opt_name(pp->description));
+	if (exp == NULL || mis == NULL || unc == NULL) {
+		json_decref(exp);
+		json_decref(mis);
+		json_decref(unc);
+		return -1;
+	}
+	reasons = json_object_get(partner, "reasons");
+	if (!json_is_array(reasons)) {
+		reasons = json_array();
+		json_object_set_new(partner, "reasons", reasons);
+	}
+	for (i = 0; i < 3 && judged; i++) {
+		if (mismatch & (1U << i)) {
+			json_array_append_new(mis, json_string(fields[i]));
+			snprintf(text, sizeof(text), "expected %s %s (%s:%d) but the partner's is %s", labels[i], want[i],
+			    pf->path, pp->expect_line[i], got[i]);
+			json_array_append_new(reasons, json_string(text));
+		} else if (unconfirmed & (1U << i)) {
+			json_array_append_new(unc, json_string(fields[i]));
+			snprintf(text, sizeof(text), "expected %s %s (%s:%d); the audit could not confirm it (%s Unknown)",
+			    labels[i], want[i], pf->path, pp->expect_line[i], labels[i]);
+			json_array_append_new(reasons, json_string(text));
+		}
+	}
+	/* true: every expectation confirmed; false: one contradicted; null: nothing expected, or not decidable. */
+	json_object_set_new(exp, "matches", !judged || (pp->expect.tls == 0 && pp->expect.sasl == 0 &&
+	    pp->expect.dialback == 0) ? json_null() : mismatch != 0 ? json_false() : unconfirmed != 0 ? json_null() :
+	    json_true());
+	json_object_set_new(exp, "mismatches", mis);
+	json_object_set_new(exp, "unconfirmed", unc);
+	if (judged && mismatch != 0 && strcmp(verdict, "compatible") == 0)
+		json_object_set_new(partner, "verdict", json_string("degraded"));
+	return json_object_set_new(partner, "expected", exp);
+}

@@ -1,0 +1,4 @@
+# tests/unit/policy.mk: unit tests of the policy file and of Lync's words (included by Makefile.am).
+UNIT_TESTS += tests/unit/policyfile-t tests/unit/lync-t
+tests_unit_policyfile_t_LDADD = $(UNIT_LDADD)
+tests_unit_lync_t_LDADD = $(UNIT_LDADD)
