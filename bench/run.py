@@ -1031,13 +1031,22 @@ def bench_tarpit(a):
                                  "rss_kib": rr.rss_kib, "max_fds": s.max_fds, "emfile_stderr": emfile,
                                  "emfile_json": emfile_json, "counts": counts, "rc": rr.rc, "max_domain_ms": mxd,
                                  "libevent_warnings": evwarn, "problems": problem_reasons(rr.json),
+                                 "ok": rr.rc is not None and rr.rc < 64 and rr.json is not None,
+                                 "dns_drops": rr.dns_drops,
                                  "stderr_tail": err[-600:]}
     print_table(["run", "domains", "wall", "bound N/C x T", "slow/C x T", "CPU", "peak RSS", "peak fds",
                  "EMFILE (stderr/json)", "libevent [warn]", "verdicts"], rows)
     print()
     for name, doms, rr in runs:
         sr = summary["runs"][name]
-        print("- %s: %s" % (name, fmt_counts(sr["problems"])))
+        if rr.rc is None or rr.rc >= 128 or rr.json is None:
+            sig = rr.rc - 128 if rr.rc is not None and rr.rc > 128 else None
+            print("- %s: CRASHED: exit %s%s, no JSON document (%s)" % (
+                name, rr.rc, " = killed by signal %d (%s)" % (sig, signal.Signals(sig).name) if sig else "",
+                rr.get("json_error", "")))
+        else:
+            print("- %s: %s" % (name, fmt_counts(sr["problems"])))
+        print("- %s: DNS queries dropped by dnsmasq's UDP socket (receive buffer full): %d" % (name, rr.dns_drops))
         print("- %s: slowest domain %d ms (man: a domain never takes more than 2 x --timeout = %d ms)"
               % (name, sr["max_domain_ms"], 2000 * a.timeout))
         if sr["stderr_tail"].strip():
@@ -1048,13 +1057,14 @@ def bench_tarpit(a):
                % (big["wall"], big["bound"])))
     print(goal(big["max_domain_ms"] <= 2000 * a.timeout, "no domain waited for the slowest partner (max %d ms)"
                % big["max_domain_ms"]))
-    print(goal(big["emfile_stderr"] == 0 and big["emfile_json"] == 0,
-               "no file-descriptor exhaustion at RLIMIT_NOFILE %d" % resource.getrlimit(resource.RLIMIT_NOFILE)[0]))
+    print(goal(big["ok"] and big["emfile_stderr"] == 0 and big["emfile_json"] == 0,
+               "no file-descriptor exhaustion at RLIMIT_NOFILE %d (exit %s, peak %d fds)"
+               % (resource.getrlimit(resource.RLIMIT_NOFILE)[0], big["rc"], big["max_fds"])))
     if small is not None:
         sr = summary["runs"][runs[1][0]]
-        print(goal(sr["emfile_stderr"] == 0 and sr["emfile_json"] == 0,
-                   "--concurrency %d adjusts to RLIMIT_NOFILE %d (EMFILE seen: %d in stderr, %d in JSON)"
-                   % (a.concurrency, a.low_nofile, sr["emfile_stderr"], sr["emfile_json"])))
+        print(goal(sr["ok"] and sr["emfile_stderr"] == 0 and sr["emfile_json"] == 0,
+                   "--concurrency %d adjusts to RLIMIT_NOFILE %d (exit %s; EMFILE seen: %d in stderr, %d in JSON)"
+                   % (a.concurrency, a.low_nofile, sr["rc"], sr["emfile_stderr"], sr["emfile_json"])))
     tp_cpu = proc_cpu(tp.pid)
     print("(tarpit process CPU %.1f s)" % tp_cpu)
     save(a, summary)

@@ -16,6 +16,7 @@ enum {
 	O_DB = 256, O_NO_DB, O_POLICY, O_TLS, O_SASL, O_DIALBACK, O_FROM, O_CERT, O_KEY, O_CA, O_TIMEOUT, O_CONC,
 	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_LISTEN, O_PTLS, O_PSASL, O_PDB, O_VERSION,
 	O_PARTNERS, O_FORMAT, O_KEEP_DAYS, O_EXPIRY_DAYS,
+	O_USER, O_PORT,
 };
 
 static const struct option longopts[] = {
@@ -32,6 +33,8 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "concurrency", required_argument, NULL, O_CONC },
 	{ "capture", required_argument, NULL, O_CAPTURE },
+	{ "user", required_argument, NULL, O_USER },
+	{ "port", required_argument, NULL, O_PORT },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "connect", required_argument, NULL, O_CONNECT },
 	{ "direct-tls", no_argument, NULL, O_DIRECT },
@@ -65,6 +68,7 @@ fs_cli_usage(FILE *f)
 	    "       fedscan report [SCAN] [--format text|json|csv|html|markdown] [-o FILE]   export a recorded scan\n"
 	    "       fedscan history [DOMAIN] [--json]   the recorded scans, or one partner's results over time\n"
 	    "       fedscan prune --keep-days N   remove scans older than N days\n"
+	    "       fedscan pcap FILE... [--port N]...   audit partners from captured s2s traffic (tcpdump -w)\n"
 	    "       fedscan --help | --version\n"
 	    "options:\n"
 	    "  --policy FILE             policy file (default " FS_POLICY_DEFAULT_PATH " when it exists;\n"
@@ -79,6 +83,9 @@ fs_cli_usage(FILE *f)
 	    "  --listen ADDR[:PORT]      authoritative mode: answer the partners' dialback connect-back for --from\n"
 	    "  --timeout SECONDS         per connection (default 15)\n"
 	    "  --concurrency N           domains in flight (default 32)\n"
+	    "  --capture FILE.pcap       check, scan: capture the audit's own packets to FILE, TLS keys to FILE.keys\n"
+	    "  --user NAME               with --capture as root: run as NAME once the capture is open (default nobody)\n"
+	    "  --port N                  pcap: also an s2s port besides 5269 (repeatable)\n"
 	    "  --db FILE | --no-db       where to record (default $XDG_DATA_HOME/fedscan/fedscan.db)\n"
 	    "  --json                    print one JSON document\n"
 	    "  -q, -v                    quieter, more verbose\n"
@@ -233,6 +240,11 @@ apply_policy(struct fs_cli *cli)
 			cli->eng.concurrency = pf->concurrency;
 		if (cli->db_path == NULL)
 			cli->db_path = pf->database;
+		if (cli->eng.listen_host == NULL && pf->listen_host != NULL) {
+			snprintf(cli->listen_host, sizeof(cli->listen_host), "%s", pf->listen_host);
+			cli->eng.listen_host = cli->listen_host;
+			cli->eng.listen_port = pf->listen_port;
+		}
 	}
 	if (cli->local.tls == FS_LEVEL_UNKNOWN)
 		cli->local.tls = FS_LEVEL_REQUIRED;
@@ -291,7 +303,18 @@ fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
 				cli->eng.concurrency = (unsigned)d;
 			break;
 		case O_CAPTURE:
-			return usage_error("--capture %s: packet capture is not supported by this version yet%s", optarg, "");
+			if (strcmp(cmd, "check") != 0 && strcmp(cmd, "scan") != 0)
+				return usage_error("--capture is for check and scan, not '%s'%s", cmd, "");
+			cli->capture = optarg;
+			break;
+		case O_USER: cli->run_user = optarg; break;
+		case O_PORT:
+			if ((r = parse_number("--port", optarg, 1, 65535, &d)) == 0) {
+				if (cli->nports >= (int)(sizeof(cli->ports) / sizeof(cli->ports[0])))
+					return usage_error("--port: at most 16 ports%s%s", "", "");
+				cli->ports[cli->nports++] = (int)d;
+			}
+			break;
 		case O_JSON: cli->json = true; break;
 		case O_CONNECT: cli->connect = optarg; r = parse_connect(cli, optarg); break;
 		case O_DIRECT: cli->eng.direct_tls = true; break;

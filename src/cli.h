@@ -29,6 +29,10 @@ struct fs_cli {
 	struct fs_policyfile *policy;  /* the policy file read, or NULL; lives until exit */
 	long keep_days;                /* prune --keep-days; -1: not given */
 	long expiry_days;              /* diff --expiry-days */
+	const char *capture;           /* --capture FILE.pcap (check, scan) */
+	const char *run_user;          /* --user NAME: who to become after opening the capture as root */
+	int ports[16];                 /* pcap --port N: s2s ports besides 5269 */
+	int nports;
 	char **args;                   /* positional arguments after the command */
 	int nargs;
 };
@@ -43,6 +47,7 @@ void fs_cli_usage(FILE *f);
 /* Commands. */
 int fs_cmd_check(struct fs_cli *cli);
 int fs_cmd_policy_check(struct fs_cli *cli);
+int fs_cmd_pcap(struct fs_cli *cli);
 int fs_cmd_policy_import(struct fs_cli *cli);
 int fs_cmd_scan(struct fs_cli *cli);
 int fs_cmd_diff(struct fs_cli *cli);

@@ -65,8 +65,9 @@ main(int argc, char **argv)
 			}
 	}
 	if (strcmp(cmd, "pcap") == 0) {
-		fprintf(stderr, "fedscan: %s: not available in this version yet\n", cmd);
-		return FS_EXIT_USAGE;
+		if ((r = fs_cli_parse(cmd, argc - 1, argv + 1, &cli)) != 0)
+			return r;
+		return fs_cmd_pcap(&cli);
 	}
 	fprintf(stderr, "fedscan: '%s' is not a command\n", cmd);
 	fs_cli_usage(stderr);

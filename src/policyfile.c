@@ -52,6 +52,7 @@ static const struct key {
 	{ false, "timeout", K_SECONDS, false },
 	{ false, "concurrency", K_COUNT, false },
 	{ false, "database", K_PATH, false },
+	{ false, "listen", K_HOSTPORT, false },
 	{ true, "tls", K_LEVEL, false },
 	{ true, "sasl", K_LEVEL, false },
 	{ true, "dialback", K_DIALBACK, false },
@@ -251,6 +252,7 @@ fs_policyfile_free(struct fs_policyfile *pf)
 	free(pf->partners);
 	free(pf->path);
 	free(pf->from);
+	free(pf->listen_host);
 	free(pf->client_cert);
 	free(pf->client_key);
 	free(pf->ca_file);
@@ -630,6 +632,12 @@ key_value(struct ctx *c, const struct key *k, const char *v)
 			    why);
 			return;
 		}
+		if (pp == NULL) {
+			/* [local] listen: the authoritative listener (fedscan(1), AUTHORITATIVE MODE). */
+			if (set_str(c, &pf->listen_host, host) == 0)
+				pf->listen_port = port;
+			return;
+		}
 		if (set_str(c, &pp->connect_host, host) == 0)
 			pp->connect_port = port;
 		return;
@@ -909,7 +917,7 @@ fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment
 	if (comment != NULL)
 		write_comment(f, comment);
 	if (l->tls || l->sasl || l->dialback || pf->from || pf->client_cert || pf->client_key || pf->ca_file ||
-	    pf->database || pf->timeout_ms || pf->concurrency) {
+	    pf->database || pf->timeout_ms || pf->concurrency || pf->listen_host) {
 		fputs("\n[local]\n", f);
 		if (l->tls)
 			fprintf(f, "tls = %s\n", fs_level_name(l->tls));
@@ -929,6 +937,9 @@ fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment
 			fprintf(f, "timeout = %g\n", (double)pf->timeout_ms / 1000.0);
 		if (pf->concurrency)
 			fprintf(f, "concurrency = %u\n", pf->concurrency);
+		if (pf->listen_host)
+			fprintf(f, strchr(pf->listen_host, ':') ? "listen = [%s]:%d\n" : "listen = %s:%d\n",
+			    pf->listen_host, pf->listen_port);
 		if (pf->database)
 			fprintf(f, "database = %s\n", pf->database);
 	}

@@ -576,6 +576,38 @@ fail:
 	return -1;
 }
 
+int
+fs_store_scan_set_capture(struct fs_store *st, int64_t scan_id, const char *capture, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (st == NULL || capture == NULL) {
+		set_err(err, errlen, "fs_store_scan_set_capture: missing argument");
+		return -1;
+	}
+	if (begin(st, err, errlen) != 0)
+		return -1;
+	rc = sqlite3_prepare_v2(st->db, "UPDATE scans SET capture = ?2 WHERE id = ?1", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, scan_id);
+		sqlite3_bind_text(s, 2, capture, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK || sqlite3_changes(st->db) != 1) {
+		set_err(err, errlen, "database %s: cannot record the capture file of scan %lld: %s", st->path,
+		    (long long)scan_id, sqlite3_errmsg(st->db));
+		rollback(st);
+		return -1;
+	}
+	if (commit(st, err, errlen) != 0) {
+		rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
 /* One raw evidence object: its certificate (if any), then the connection row. Inside the domain's transaction. */
 static int
 store_connection(struct fs_store *st, int64_t scan_id, int64_t endpoint_id, const json_t *c,

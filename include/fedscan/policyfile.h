@@ -44,6 +44,8 @@ struct fs_policyfile {
 	char *database;
 	long timeout_ms;               /* 0: not given */
 	unsigned concurrency;          /* 0: not given */
+	char *listen_host;             /* [local] listen = ADDR[:PORT]: authoritative mode; NULL: not given */
+	int listen_port;
 	struct fs_pf_partner *partners;
 	size_t npartners;
 };

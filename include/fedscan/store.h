@@ -38,6 +38,8 @@ int fs_store_scan_begin(struct fs_store *st, const char *kind, const json_t *loc
     int64_t *scan_id, char *err, size_t errlen);
 /* Record one partner object (DESIGN.md JSON contract, with raw evidence under endpoints[].connections) in one transaction. */
 int fs_store_domain(struct fs_store *st, int64_t scan_id, const json_t *partner, char *err, size_t errlen);
+/* Record the capture file of a run (--capture FILE, or the files fedscan pcap read, one per line). */
+int fs_store_scan_set_capture(struct fs_store *st, int64_t scan_id, const char *capture, char *err, size_t errlen);
 /* Mark a run finished; complete = false keeps it marked incomplete (interrupted). */
 int fs_store_scan_end(struct fs_store *st, int64_t scan_id, bool complete, char *err, size_t errlen);
 /* The most recently recorded partner object for domain (a new reference), or *partner_out = NULL if none. */

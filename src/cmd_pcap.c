@@ -1,0 +1,149 @@
+/* cmd_pcap.c: `fedscan pcap FILE...`: audit partners passively from captured s2s traffic, recorded like a scan. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <pcap/pcap.h>
+
+#include "fedscan/err.h"
+#include "fedscan/log.h"
+#include "fedscan/passive.h"
+#include "fedscan/report.h"
+#include "fedscan/store.h"
+#include "cli.h"
+
+int
+fs_cmd_pcap(struct fs_cli *cli)
+{
+	struct fs_passive_opts po;
+	struct fs_passive *p = NULL;
+	struct fs_store *store = NULL;
+	json_t *local = NULL, *partners = NULL, *files = NULL, *errors = NULL, *inis = NULL, *stats = NULL, *doc;
+	char err[1024], dbbuf[1024], ebuf[PCAP_ERRBUF_SIZE], *names = NULL;
+	const char *db;
+	bool color, file_error = false, store_failed = false;
+	int64_t scan_id = 0;
+	long long now;
+	size_t i, len = 0;
+	int rc = FS_EXIT_ERROR, k;
+
+	if (cli->nargs == 0) {
+		fprintf(stderr, "fedscan: pcap: name at least one capture file (pcap or pcapng; tcpdump -w makes one)\n");
+		return FS_EXIT_USAGE;
+	}
+	memset(&po, 0, sizeof(po));
+	for (k = 0; k < cli->nports && k < (int)FS_PASSIVE_MAX_PORTS; k++)
+		po.ports[po.nports++] = cli->ports[k];
+	po.ca_file = cli->eng.ca_file;
+	if (fs_passive_new(&po, &p, err, sizeof(err)) != 0) {
+		fs_error("%s", err);
+		return FS_EXIT_ERROR;
+	}
+	color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	local = fs_report_local(&cli->local);
+	partners = json_array();
+	files = json_array();
+	errors = json_array();
+	for (k = 0; k < cli->nargs; k++)
+		len += strlen(cli->args[k]) + 1;
+	if ((names = calloc(1, len + 1)) == NULL)
+		goto out;
+	for (k = 0; k < cli->nargs; k++) {
+		if (k > 0)
+			strcat(names, "\n");
+		strcat(names, cli->args[k]);
+	}
+	if (!cli->no_db) {
+		db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
+		if (fs_store_open(db, &store, err, sizeof(err)) != 0 ||
+		    fs_store_scan_begin(store, "passive", local, PACKAGE_VERSION, &scan_id, err, sizeof(err)) != 0 ||
+		    fs_store_scan_set_capture(store, scan_id, names, err, sizeof(err)) != 0) {
+			fs_error("%s", err);
+			goto out;
+		}
+	}
+	/* One file after the other, one packet at a time: a 1 GB capture is streamed, never loaded. */
+	for (k = 0; k < cli->nargs; k++) {
+		const char *f = cli->args[k];
+		pcap_t *h;
+
+		json_array_append_new(files, fs_json_string_lossy(f));
+		ebuf[0] = '\0';
+		h = pcap_open_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+		if (h == NULL) {
+			snprintf(err, sizeof(err), "%s: %s", f, ebuf);
+			fs_error("%s", err);
+			json_array_append_new(errors, fs_json_string_lossy(err));
+			file_error = true;
+			continue;
+		}
+		if (fs_passive_pcap(p, h, ebuf, sizeof(ebuf)) != 0) {
+			snprintf(err, sizeof(err), "%s: %s; what came before is analysed", f, ebuf);
+			fs_error("%s", err);
+			json_array_append_new(errors, fs_json_string_lossy(err));
+			file_error = true;
+		}
+		pcap_close(h);
+	}
+	fs_passive_finish(p);
+	now = fs_passive_time(p);
+	if (!cli->json && cli->verbose >= 0)
+		fs_report_text_local(stdout, local, color);
+	for (i = 0; i < fs_passive_ndomains(p); i++) {
+		const struct fs_domain_ev *ev = fs_passive_domain(p, i);
+		json_t *pj = fs_report_partner(ev, now, &cli->local);
+
+		if (pj == NULL) {
+			fs_error("%s: out of memory building the result", ev->domain);
+			store_failed = true;
+			continue;
+		}
+		/* The same partner object as check's; it says it comes from a capture (DESIGN: confidence, honestly). */
+		json_array_append_new(json_object_get(pj, "reasons"), json_string(FS_PASSIVE_REASON));
+		if (store != NULL && fs_store_domain(store, scan_id, pj, err, sizeof(err)) != 0) {
+			fs_error("%s: not recorded: %s", ev->domain, err);
+			store_failed = true;
+		}
+		if (!cli->json && cli->verbose >= 0)
+			fs_report_text_partner(stdout, pj, color, cli->verbose);
+		json_array_append_new(partners, pj);
+	}
+	inis = fs_passive_initiators_json(p);
+	stats = fs_passive_stats_json(p);
+	json_object_set(stats, "files", files);
+	json_object_set(stats, "errors", errors);
+	if (store != NULL && fs_store_scan_end(store, scan_id, !file_error, err, sizeof(err)) != 0) {
+		fs_error("%s", err);
+		store_failed = true;
+	}
+	if (cli->json) {
+		doc = json_pack("{s:O, s:O, s:O, s:O}", "local", local, "partners", partners, "initiators", inis,
+		    "capture", stats);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else if (cli->verbose >= 0) {
+		if (json_array_size(partners) == 0)
+			fputs("\nNo server-to-server stream was found (port 5269, --port, or a stream header).\n", stdout);
+		fs_passive_text_initiators(stdout, inis);
+		fs_passive_text_stats(stdout, stats);
+	}
+	fflush(stdout);
+	rc = fs_report_exit_status(partners);
+	/* A file that could not be read (whole or in part) makes the analysis incomplete: exit 3, results kept. */
+	if ((file_error || store_failed) && rc < FS_EXIT_ERROR)
+		rc = FS_EXIT_ERROR;
+out:
+	fs_passive_free(p);
+	fs_store_close(store);
+	free(names);
+	json_decref(local);
+	json_decref(partners);
+	json_decref(files);
+	json_decref(errors);
+	json_decref(inis);
+	json_decref(stats);
+	return rc;
+}
