@@ -978,6 +978,7 @@ def bench_tarpit(a):
         prosodies.append(BenchProsody(scene, "live", {n: (crt, key) for n in live}, ["127.0.1.1"],
                                       require_encryption=True, secure_auth=False, dialback=True, cafile=ca.cert,
                                       resolver="%s@53" % DNS_ADDR, s2s_timeout=4, port=5269))
+        wait_vhost("127.0.1.1", 5269, live[-1], time.monotonic() + 120)
     kc = {}
     for v in kinds.values():
         kc[v] = kc.get(v, 0) + 1
@@ -1052,6 +1053,10 @@ def bench_tarpit(a):
         if sr["stderr_tail"].strip():
             print("  stderr (last line): " + sr["stderr_tail"].strip().splitlines()[-1][:300])
     big = summary["runs"][runs[0][0]]
+    print("- peak RSS / domains: %.1f KiB per domain (every result is kept until the end of the run)"
+          % (big["rss_kib"] / float(N)))
+    print("- (politeness) most connections at once to one address: %s" % ", ".join(
+        "%s %d" % kv for kv in sorted(r.sampler.max_per_remote.items(), key=lambda kv: -kv[1])[:4]))
     print()
     print(goal(big["wall"] <= big["bound"], "wall %.1f s <= domains/concurrency x timeout = %.1f s"
                % (big["wall"], big["bound"])))

@@ -20,8 +20,8 @@
 #define SNAPLEN 262144
 /* Kernel buffer: a few seconds of a busy audit. */
 #define BUFFER_BYTES (8 * 1024 * 1024)
-/* What matches no packet, until the first endpoint is known. */
-#define MATCH_NOTHING "tcp and not tcp"
+/* What matches no real packet (port 0 is never used), until the first endpoint is known. */
+#define MATCH_NOTHING "tcp port 0"
 
 struct fs_capture {
 	pcap_t *h;

@@ -48,6 +48,14 @@ void fs_cli_usage(FILE *f);
 int fs_cmd_check(struct fs_cli *cli);
 int fs_cmd_policy_check(struct fs_cli *cli);
 int fs_cmd_pcap(struct fs_cli *cli);
+
+/* --capture for check and scan (cmd_capture.c): open before anything is scanned (else FS_EXIT_ERROR after a
+ * message); start once the engine exists (attach, then drop root for --user); finish after the run (a "capture"
+ * JSON object, or NULL without --capture). */
+struct fs_capture;
+int fs_cmd_capture_open(struct fs_cli *cli, struct fs_capture **out);
+int fs_cmd_capture_start(struct fs_cli *cli, struct fs_capture *c, struct fs_engine *e);
+struct json_t *fs_cmd_capture_finish(struct fs_cli *cli, struct fs_capture *c);
 int fs_cmd_policy_import(struct fs_cli *cli);
 int fs_cmd_scan(struct fs_cli *cli);
 int fs_cmd_diff(struct fs_cli *cli);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "fedscan/capture.h"
 #include "fedscan/err.h"
 #include "fedscan/log.h"
 #include "fedscan/policyfile.h"
@@ -59,6 +60,8 @@ fs_cmd_check(struct fs_cli *cli)
 {
 	struct check_run run;
 	struct fs_engine *e = NULL;
+	struct fs_capture *cap = NULL;
+	json_t *capj = NULL;
 	char err[512], dbbuf[1024];
 	const char *db;
 	int i, rc = FS_EXIT_ERROR;
@@ -78,6 +81,10 @@ fs_cmd_check(struct fs_cli *cli)
 			return FS_EXIT_USAGE;
 		}
 	}
+	/* --capture opens first: no capture, no audit (exit 3 before anything is scanned). */
+	if ((rc = fs_cmd_capture_open(cli, &cap)) != 0)
+		return rc;
+	rc = FS_EXIT_ERROR;
 	run.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 	run.local = fs_report_local(&cli->local);
 	run.partners = json_array();
@@ -85,7 +92,8 @@ fs_cmd_check(struct fs_cli *cli)
 		db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
 		if (fs_store_open(db, &run.store, err, sizeof(err)) != 0 ||
 		    fs_store_scan_begin(run.store, "check", run.local, PACKAGE_VERSION, &run.scan_id, err,
-		    sizeof(err)) != 0) {
+		    sizeof(err)) != 0 ||
+		    (cap != NULL && fs_store_scan_set_capture(run.store, run.scan_id, cli->capture, err, sizeof(err)) != 0)) {
 			fs_error("%s", err);
 			goto out;
 		}
@@ -104,18 +112,23 @@ fs_cmd_check(struct fs_cli *cli)
 			goto out;
 		}
 	}
+	if (cap != NULL && fs_cmd_capture_start(cli, cap, e) != 0)
+		goto out;
 	if (!cli->json && cli->verbose >= 0)
 		fs_report_text_local(stdout, run.local, run.color);
 	if (fs_engine_run(e) != 0) {
 		fs_error("the event loop failed");
 		goto out;
 	}
+	capj = fs_cmd_capture_finish(cli, cap);
 	if (run.store != NULL && fs_store_scan_end(run.store, run.scan_id, !run.interrupted, err, sizeof(err)) != 0) {
 		fs_error("%s", err);
 		run.store_failed = true;
 	}
 	if (cli->json) {
 		json_t *doc = json_pack("{s:O, s:O}", "local", run.local, "partners", run.partners);
+		if (capj != NULL)
+			json_object_set(doc, "capture", capj);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 		json_decref(doc);
@@ -125,6 +138,8 @@ fs_cmd_check(struct fs_cli *cli)
 		rc = FS_EXIT_ERROR;
 out:
 	fs_engine_free(e);
+	fs_capture_close(cap);
+	json_decref(capj);
 	fs_store_close(run.store);
 	json_decref(run.local);
 	json_decref(run.partners);

@@ -8,6 +8,7 @@
 #include <pcap/pcap.h>
 
 #include "fedscan/err.h"
+#include "fedscan/evjson.h"
 #include "fedscan/log.h"
 #include "fedscan/passive.h"
 #include "fedscan/report.h"

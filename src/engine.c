@@ -562,6 +562,29 @@ sockaddr_of(const struct fs_endpoint_ev *ep, struct sockaddr_storage *ss, sockle
 	return -1;
 }
 
+/* Which TCP stream a connection is ("LOCAL:PORT > PEER:PORT"): its packets in a --capture file. */
+static void
+record_stream(int fd, const struct fs_endpoint_ev *ep, struct fs_conn_ev *ev)
+{
+	struct sockaddr_storage ls;
+	socklen_t ll = sizeof(ls);
+	char a[INET6_ADDRSTRLEN] = "?";
+	int lport = 0;
+	bool v6 = strchr(ep->address, ':') != NULL;
+
+	if (getsockname(fd, (struct sockaddr *)&ls, &ll) != 0)
+		return;
+	if (ls.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ls)->sin_addr, a, sizeof(a));
+		lport = ntohs(((struct sockaddr_in *)&ls)->sin_port);
+	} else if (ls.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ls)->sin6_addr, a, sizeof(a));
+		lport = ntohs(((struct sockaddr_in6 *)&ls)->sin6_port);
+	}
+	snprintf(ev->stream, sizeof(ev->stream), "%s%s%s:%d > %s%s%s:%d", v6 ? "[" : "", a, v6 ? "]" : "", lport,
+	    v6 ? "[" : "", ep->address, v6 ? "]" : "", ep->port);
+}
+
 static void
 conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct fs_probe_env *env)
 {
@@ -620,11 +643,15 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 	tv.tv_sec = left / 1000;
 	tv.tv_usec = (left % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
+	/* --capture widens its filter to this endpoint before the SYN leaves. */
+	if (e->o.on_connect != NULL)
+		e->o.on_connect(e->o.on_connect_ud, ep->address, ep->port);
 	if (connect(c->fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
 		FS_EV_SET(ev->connect_error, strerror(errno));
 		FS_EV_SET(ev->close_reason, strerror(errno));
 		goto fail;
 	}
+	record_stream(c->fd, ep, ev);
 	c->st = C_CONNECTING;
 	event_add(c->rd, NULL);
 	event_add(c->wr, NULL);
@@ -1087,6 +1114,8 @@ fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud,
 		goto fail;
 	if (fs_tls_ctx_new(opts->ca_file, opts->client_cert, opts->client_key, &e->tls, err, errlen) != 0)
 		goto fail;
+	if (opts->keylog != NULL)
+		fs_tls_ctx_set_keylog(e->tls, opts->keylog);
 	if (opts->listen_host != NULL && listen_on(e, err, errlen) != 0)
 		goto fail;
 	e->sigint = evsignal_new(e->base, SIGINT, on_signal, e);
@@ -1156,6 +1185,12 @@ void
 fs_engine_stop(struct fs_engine *e)
 {
 	on_signal(SIGTERM, 0, e);
+}
+
+struct event_base *
+fs_engine_base(struct fs_engine *e)
+{
+	return e->base;
 }
 
 void

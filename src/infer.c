@@ -259,6 +259,12 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		r->s.tls = FS_LEVEL_NOTSUPPORTED;
 		r->tls_conf = FS_CONF_HIGH;
 		line(r, "T2: %s answers without version='1.0' (a pre-1.0 server: no TLS, no SASL)", where);
+	} else if (pre != NULL && (pre->starttls_required || pre->only_starttls) &&
+	    c2->dialback.result == FS_DB_VALID && !c2->dialback.over_tls) {
+		/* What it does beats what it says: a stream authenticated without TLS means TLS is not required. */
+		r->s.tls = FS_LEVEL_OPTIONAL;
+		r->tls_conf = FS_CONF_HIGH;
+		line(r, "T6: %s marks STARTTLS mandatory but authenticated dialback without TLS (type='valid')", where);
 	} else if (pre != NULL && pre->starttls_required) {
 		r->s.tls = FS_LEVEL_REQUIRED;
 		r->tls_conf = FS_CONF_HIGH;

@@ -305,6 +305,12 @@ fs_report_text_partner(FILE *f, const json_t *p, bool color, int verbose)
 			if (json_is_true(json_object_get(x, "ok")) && strcmp(str(cn, "kind"), "plain") != 0) {
 				const json_t *cert = json_object_get(x, "cert");
 				fprintf(f, "\n    %s, %s; certificate ", str(x, "version"), str(x, "cipher"));
+				if (json_is_true(json_object_get(x, "hidden"))) {
+					/* A capture: TLS 1.3 (or a resumed session) shows no certificate. */
+					fputs("not visible in the capture: ", f);
+					put(f, str(x, "verify_error"));
+					break;
+				}
 				put(f, str(cert, "subject"));
 				fprintf(f, ", expires %s, %s, %s", str(cert, "not_after"),
 				    json_is_true(json_object_get(x, "chain_ok")) ? "trusted" : "NOT trusted",

@@ -98,6 +98,38 @@ fail:
 	return -1;
 }
 
+/* SSL_CTX_set_keylog_callback: the line comes without its newline (NSS key log format). */
+static void
+keylog_line(const SSL *ssl, const char *line)
+{
+	FILE *f = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+
+	if (f == NULL)
+		return;
+	fputs(line, f);
+	fputc('\n', f);
+	fflush(f);
+}
+
+void
+fs_tls_ctx_set_keylog(struct fs_tls_ctx *t, FILE *f)
+{
+	SSL_CTX *cs[3];
+	int i;
+
+	if (t == NULL)
+		return;
+	cs[0] = t->plain;
+	cs[1] = t->withcert;
+	cs[2] = t->server;
+	for (i = 0; i < 3; i++) {
+		if (cs[i] == NULL)
+			continue;
+		SSL_CTX_set_app_data(cs[i], f);
+		SSL_CTX_set_keylog_callback(cs[i], f != NULL ? keylog_line : NULL);
+	}
+}
+
 void
 fs_tls_ctx_free(struct fs_tls_ctx *t)
 {

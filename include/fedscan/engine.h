@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "fedscan/evidence.h"
 
@@ -21,6 +22,10 @@ struct fs_engine_opts {
 	size_t max_conn_bytes;     /* bytes read per connection */
 	const char *listen_host;   /* --listen: answer the partners' dialback connect-back here (numeric) */
 	int listen_port;           /* 0: 5269 */
+	/* --capture: called with each endpoint before the first connect() to it, so the filter can take it in. */
+	void (*on_connect)(void *ud, const char *address, int port);
+	void *on_connect_ud;
+	FILE *keylog;              /* --capture: TLS secrets go here (NSS key log format), or NULL */
 };
 
 /* Called once per domain when all its probes are done; ev belongs to the engine and is freed after the call. */
@@ -43,6 +48,8 @@ int fs_engine_add_endpoint(struct fs_engine *e, const char *domain, const char *
 int fs_engine_run(struct fs_engine *e);
 /* Ask a running engine to stop soon (from a signal-safe context: it only sets a flag read by a timer). */
 void fs_engine_stop(struct fs_engine *e);
+/* The engine's event loop, for other event sources (the --capture handle). */
+struct event_base *fs_engine_base(struct fs_engine *e);
 /* Free an engine; NULL is allowed. */
 void fs_engine_free(struct fs_engine *e);
 

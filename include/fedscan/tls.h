@@ -14,6 +14,12 @@ struct fs_tls_ctx;
 /* Client contexts trusting ca_file (or the system store when NULL), with cert/key when given. 0, or -1 with err. */
 int fs_tls_ctx_new(const char *ca_file, const char *cert, const char *key, struct fs_tls_ctx **out, char *err,
     size_t errlen);
+/*
+ * Write every session's secrets to f in the NSS key log format (one line per
+ * secret, flushed at once), for Wireshark/tshark to decrypt a --capture; NULL
+ * stops it. f must outlive the contexts.
+ */
+void fs_tls_ctx_set_keylog(struct fs_tls_ctx *t, FILE *f);
 /* Free the contexts; NULL is allowed. */
 void fs_tls_ctx_free(struct fs_tls_ctx *t);
 /* A client session for fd: SNI = domain, ALPN xmpp-server when direct, our certificate when use_cert. NULL on error. */

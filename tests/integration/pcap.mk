@@ -1,0 +1,1 @@
+# tests/integration/pcap.mk: capture and passive analysis against real Prosody (included by Makefile.am).
