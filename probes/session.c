@@ -231,7 +231,7 @@ next_step(struct fs_session *s, struct fs_actions *out)
 		finish(s, out, "authenticated with SASL EXTERNAL");
 		return;
 	}
-	if (fs_session_uses_client_cert(s) && s->tls && s->ev->sasl.result == FS_SASL_NOT_TRIED &&
+	if (fs_session_uses_client_cert(s) && !(f & FS_PF_NO_SASL) && s->tls && s->ev->sasl.result == FS_SASL_NOT_TRIED &&
 	    fs_ev_has_word(st->mechanism_list, "EXTERNAL")) {
 		send_external(s, out);
 		return;

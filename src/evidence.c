@@ -25,6 +25,7 @@ fs_conn_kind_name(enum fs_conn_kind k)
 	case FS_CONN_PLAIN: return "plain";
 	case FS_CONN_DIRECT_TLS: return "direct-tls";
 	case FS_CONN_STARTTLS_NOCERT: return "starttls-nocert";
+	case FS_CONN_DIALBACK_CERT: return "dialback-cert";
 	default: return "?";
 	}
 }

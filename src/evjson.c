@@ -23,7 +23,7 @@ struct fdef {
 #define FSUB(s, f, t) { #f, F_SUB, offsetof(s, f), sizeof(((s *)0)->f), t, NULL }
 #define FEND { NULL, F_BOOL, 0, 0, NULL, NULL }
 
-static const char *const kind_names[] = { "starttls", "plain", "direct-tls", "starttls-nocert", NULL };
+static const char *const kind_names[] = { "starttls", "plain", "direct-tls", "starttls-nocert", "dialback-cert", NULL };
 static const char *const starttls_names[] = { "not-tried", "proceed", "failure", "no-answer", NULL };
 static const char *const sasl_names[] = { "not-tried", "success", "failure", "no-answer", NULL };
 static const char *const db_names[] = { "not-sent", "valid", "invalid", "error", "stream-error", "closed", "timeout",

@@ -448,7 +448,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		line(r, "S0: %s: no TLS, so no SASL EXTERNAL", where);
 	} else {
 		const struct fs_conn_ev *sc = NULL;  /* the connection that tried EXTERNAL */
-		bool offered = false, cert_req = false, dialback_ok_without_cert;
+		bool offered = false, cert_req = false, dialback_ok_without_cert, dialback_ok_with_cert;
 		for (i = 0; i < FS_CONN_KIND_LAST; i++) {
 			const struct fs_conn_ev *c = &ep->conns[i];
 			if (c->sasl.result != FS_SASL_NOT_TRIED)
@@ -459,14 +459,18 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 				cert_req = true;
 		}
 		/* Whether a certificate-less peer can still authenticate with dialback over TLS. */
-		dialback_ok_without_cert = false;
+		dialback_ok_without_cert = dialback_ok_with_cert = false;
 		for (i = 0; i < ndb; i++)
-			if (dbs[i]->dialback.over_tls && !dbs[i]->client_cert &&
-			    (db_verified(&dbs[i]->dialback) || db_pending(&dbs[i]->dialback)))
-				dialback_ok_without_cert = true;
+			if (dbs[i]->dialback.over_tls && (db_verified(&dbs[i]->dialback) || db_pending(&dbs[i]->dialback))) {
+				if (dbs[i]->client_cert)
+					dialback_ok_with_cert = true;
+				else
+					dialback_ok_without_cert = true;
+			}
 		if (sc != NULL && sc->sasl.result == FS_SASL_SUCCESS) {
 			line(r, "S3: %s accepted SASL EXTERNAL with our certificate", where);
-			if (r->s.dialback == FS_DIALBACK_FALSE || (r->cert_required && !dialback_ok_without_cert)) {
+			if (r->s.dialback == FS_DIALBACK_FALSE ||
+			    (r->cert_required && !dialback_ok_without_cert && !dialback_ok_with_cert)) {
 				r->s.sasl = FS_LEVEL_REQUIRED;
 				r->sasl_conf = FS_CONF_HIGH;
 				line(r, "S6: %s: without a certificate nothing but SASL authenticates", where);

@@ -405,6 +405,8 @@ server_hello(struct pstream *s, const uint8_t *b, size_t n)
 		snprintf(hex, sizeof(hex), "0x%04x", version);
 		FS_EV_SET(s->ev.tls.version, hex);
 	}
+	if (s->p->ssl == NULL && s->p->sslctx == NULL && (s->p->sslctx = SSL_CTX_new(TLS_method())) != NULL)
+		s->p->ssl = SSL_new(s->p->sslctx);
 	if (s->p->ssl != NULL && (c = SSL_CIPHER_find(s->p->ssl, cs)) != NULL) {
 		FS_EV_SET(s->ev.tls.cipher, SSL_CIPHER_get_name(c));
 	} else {
@@ -978,6 +980,10 @@ judge_cert(struct fs_passive *p, struct pstream *s, const char *domain)
 	t->name_ok = fs_cert_match_domain(s->leaf, domain, &how) == 1;
 	FS_EV_SET(t->name_match, fs_name_id_name(how));
 	t->expired = X509_cmp_time(X509_get0_notAfter(s->leaf), &when) < 0;
+	if (p->store == NULL && (p->store = X509_STORE_new()) != NULL) {
+		if (p->o.ca_file == NULL || X509_STORE_load_file(p->store, p->o.ca_file) != 1)
+			X509_STORE_set_default_paths(p->store);
+	}
 	if (p->store != NULL && (ctx = X509_STORE_CTX_new()) != NULL) {
 		if (X509_STORE_CTX_init(ctx, p->store, s->leaf, s->chain) == 1) {
 			X509_STORE_CTX_set_time(ctx, 0, when);
@@ -1331,17 +1337,15 @@ fs_passive_new(const struct fs_passive_opts *o, struct fs_passive **out, char *e
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* An SSL object only to name the cipher suites the way the probes' OpenSSL does. */
-	if ((p->sslctx = SSL_CTX_new(TLS_method())) != NULL)
-		p->ssl = SSL_new(p->sslctx);
-	if ((p->store = X509_STORE_new()) != NULL) {
-		if (p->o.ca_file != NULL) {
-			if (X509_STORE_load_file(p->store, p->o.ca_file) != 1) {
-				snprintf(err, errlen, "--ca-file %s: cannot load CA certificates", p->o.ca_file);
-				goto fail;
-			}
-		} else {
-			X509_STORE_set_default_paths(p->store);
+	/*
+	 * The trust store (for the certificates of TLS <= 1.2 handshakes) and an
+	 * SSL object (only to name cipher suites as the probes' OpenSSL does) are
+	 * made when first needed; a bad --ca-file is an error at once.
+	 */
+	if (p->o.ca_file != NULL) {
+		if ((p->store = X509_STORE_new()) == NULL || X509_STORE_load_file(p->store, p->o.ca_file) != 1) {
+			snprintf(err, errlen, "--ca-file %s: cannot load CA certificates", p->o.ca_file);
+			goto fail;
 		}
 	}
 	ERR_clear_error();

@@ -161,6 +161,9 @@ fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf
 		    strstr(inf->problems[i], "<failure/>")))
 			c->verdict = FS_VERDICT_DEGRADED;
 	}
+	if (inf->cert_required)
+		reason(c, "the partner accepts only peers with a certificate valid for their domain, for every "
+		    "method (rule S7; Prosody's s2s_secure_auth): the local server needs one");
 	if (inf->s.tls == FS_LEVEL_UNKNOWN && inf->tls_unknown[0])
 		reason(c, "TLS unknown: %s", inf->tls_unknown);
 	if (inf->s.sasl == FS_LEVEL_UNKNOWN && inf->sasl_unknown[0])

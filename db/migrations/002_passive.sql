@@ -41,7 +41,7 @@ CREATE TABLE connections_new (
 	id              INTEGER PRIMARY KEY,
 	endpoint_id     INTEGER NOT NULL
 	                REFERENCES endpoints_new (id) ON DELETE CASCADE,
-	kind            TEXT CHECK (kind IN ('starttls', 'plain', 'direct-tls', 'starttls-nocert')),
+	kind            TEXT CHECK (kind IN ('starttls', 'plain', 'direct-tls', 'starttls-nocert', 'dialback-cert')),
 	                                  -- fs_conn_kind_name() in evidence.h
 	connected       INTEGER CHECK (connected IN (0, 1)),
 	tls_version     TEXT,             -- "TLSv1.3"

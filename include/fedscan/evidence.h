@@ -21,6 +21,7 @@ enum fs_conn_kind {
 	FS_CONN_PLAIN,          /* C2: header, dialback without TLS */
 	FS_CONN_DIRECT_TLS,     /* C3: TLS first (XEP-0368), then as C1 after TLS */
 	FS_CONN_STARTTLS_NOCERT,/* C4: C1 without our client certificate */
+	FS_CONN_DIALBACK_CERT,  /* C5: with our certificate, dialback over TLS and no SASL */
 	FS_CONN_KIND_LAST
 };
 
@@ -206,7 +207,7 @@ struct fs_domain_ev {
 
 /* Contract spelling of an endpoint source ("srv", "srv-tls", "fallback", "connect", "passive": seen in a capture). */
 const char *fs_ep_source_name(enum fs_ep_source s);
-/* Short name of a connection kind ("starttls", "plain", "direct-tls", "starttls-nocert"). */
+/* Short name of a connection kind ("starttls", "plain", "direct-tls", "starttls-nocert", "dialback-cert"). */
 const char *fs_conn_kind_name(enum fs_conn_kind k);
 /* Name of a dialback outcome ("valid", "invalid", "error", "stream-error", "closed", "timeout", "not-sent"). */
 const char *fs_db_ev_name(enum fs_db_ev r);

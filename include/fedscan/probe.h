@@ -70,6 +70,7 @@ enum fs_probe_flags {
 	FS_PF_CLIENT_CERT = 1 << 2,   /* present our certificate; try SASL EXTERNAL */
 	FS_PF_DIALBACK = 1 << 3,      /* send db:result at the end */
 	FS_PF_PLAIN_ONLY = 1 << 4,    /* never TLS; skip dialback when TLS is required */
+	FS_PF_NO_SASL = 1 << 5,       /* present our certificate but never try SASL EXTERNAL */
 };
 
 struct fs_session;

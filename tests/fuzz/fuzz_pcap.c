@@ -65,7 +65,8 @@ record(uint8_t *out, int dir, uint32_t seq, uint8_t flags, const uint8_t *p, siz
 	b[24] = (uint8_t)(seq >> 24); b[25] = (uint8_t)(seq >> 16); b[26] = (uint8_t)(seq >> 8); b[27] = (uint8_t)seq;
 	b[32] = 0x50;
 	b[33] = flags;
-	memcpy(b + 40, p, caplen - 40);
+	if (caplen > 40)
+		memcpy(b + 40, p, caplen - 40);
 	return 16 + caplen;
 }
 

@@ -524,8 +524,9 @@ test_registry(void)
 	ok(st->applies(&env) && pl->applies(&env) && !dt->applies(&env) && !nc->applies(&env),
 	    "without --client-cert on a STARTTLS endpoint: starttls and plain");
 	env.have_client_cert = true;
-	ok(st->applies(&env) && pl->applies(&env) && !dt->applies(&env) && nc->applies(&env),
-	    "with --client-cert: starttls, plain and starttls-nocert");
+	ok(st->applies(&env) && pl->applies(&env) && !dt->applies(&env) && nc->applies(&env) &&
+	    probe("dialback-cert") != NULL && probe("dialback-cert")->applies(&env),
+	    "with --client-cert: starttls, plain, starttls-nocert and dialback-cert");
 	env.endpoint_direct_tls = true;
 	ok(!st->applies(&env) && !pl->applies(&env) && dt->applies(&env) && !nc->applies(&env),
 	    "a direct-TLS endpoint: direct-tls only");
