@@ -355,16 +355,18 @@ fs_cmd_scan(struct fs_cli *cli)
 		    stderr);
 		return FS_EXIT_USAGE;
 	}
-	if (cli->partners_file != NULL) {
-		if ((rc = read_partners(cli->partners_file, &t)) != 0)
-			return rc;
-	} else if ((rc = policy_partners(cli->policy, &t)) != 0) {
-		return rc;
-	}
-	if (t.n == 0) {
+	if (cli->partners_file != NULL)
+		rc = read_partners(cli->partners_file, &t);
+	else
+		rc = policy_partners(cli->policy, &t);
+	if (rc == 0 && t.n == 0) {
 		fputs("fedscan: scan: no partners: give --partners FILE or a policy file with [partner] sections\n",
 		    stderr);
-		return FS_EXIT_USAGE;
+		rc = FS_EXIT_USAGE;
+	}
+	if (rc != 0) {
+		targets_free(&t);
+		return rc;
 	}
 	rc = FS_EXIT_ERROR;
 	run.total = t.n;
