@@ -16,10 +16,14 @@
 
 #include "fedscan/capture.h"
 
-/* Enough for any s2s packet: nothing is cut. */
-#define SNAPLEN 262144
-/* Kernel buffer: a few seconds of a busy audit. */
-#define BUFFER_BYTES (8 * 1024 * 1024)
+/*
+ * Enough for the largest IP packet (65535) and its link-layer header: nothing
+ * is cut. Not larger: Linux's packet ring is cut into blocks of at least the
+ * snapshot length, and fewer blocks drop more packets in a burst.
+ */
+#define SNAPLEN 65600
+/* Kernel buffer: 256 such blocks, a few seconds of a busy audit. */
+#define BUFFER_BYTES (32 * 1024 * 1024)
 /* What matches no real packet (port 0 is never used), until the first endpoint is known. */
 #define MATCH_NOTHING "tcp port 0"
 
@@ -31,6 +35,8 @@ struct fs_capture {
 	char *filter;            /* the expression in force */
 	size_t filterlen;
 	unsigned nwatch;
+	int ports[16];           /* distinct ports watched, for the tshark line */
+	unsigned nports;
 	struct event *ev;
 	struct event *tick;
 	unsigned long written;
@@ -151,9 +157,18 @@ fs_capture_watch(struct fs_capture *c, const char *address, int port, char *err,
 
 	if (c == NULL || address == NULL || strchr(address, ' ') != NULL || strlen(address) > 100)
 		return 0;
-	snprintf(term, sizeof(term), "(host %s and tcp port %d)", address, port > 0 ? port : 5269);
+	if (port <= 0)
+		port = 5269;
+	snprintf(term, sizeof(term), "(host %s and tcp port %d)", address, port);
 	if (c->nwatch > 0 && strstr(c->filter, term) != NULL)
 		return 0;
+	{
+		unsigned i;
+		for (i = 0; i < c->nports && c->ports[i] != port; i++)
+			continue;
+		if (i == c->nports && c->nports < sizeof(c->ports) / sizeof(c->ports[0]))
+			c->ports[c->nports++] = port;
+	}
 	tl = strlen(term);
 	/* The filter only grows: packets already queued under the old one still match the new one. */
 	if (c->nwatch == 0) {
@@ -219,6 +234,26 @@ const char *
 fs_capture_keys_path(const struct fs_capture *c)
 {
 	return c != NULL ? c->keypath : NULL;
+}
+
+const char *
+fs_capture_tshark_line(const struct fs_capture *c, const char *path, char *buf, size_t size)
+{
+	size_t o;
+	unsigned i;
+	int n;
+
+	n = snprintf(buf, size, "tshark -r %s -o tls.keylog_file:%s", path, c != NULL ? c->keypath : "FILE.keys");
+	o = n > 0 && (size_t)n < size ? (size_t)n : 0;
+	for (i = 0; c != NULL && (i < c->nports || (i == 0 && c->nports == 0)); i++) {
+		n = snprintf(buf + o, size - o, " -d tcp.port==%d,xmpp", c->nports > 0 ? c->ports[i] : 5269);
+		if (n < 0 || (size_t)n >= size - o)
+			break;
+		o += (size_t)n;
+	}
+	if (o + 9 < size)
+		memcpy(buf + o, " -Y xmpp", 9);
+	return buf;
 }
 
 const char *

@@ -70,7 +70,7 @@ fs_cmd_capture_start(struct fs_cli *cli, struct fs_capture *c, struct fs_engine 
 		return FS_EXIT_ERROR;
 	}
 	if (dropped)
-		fs_info("--capture: running as %s from here on", cli->run_user != NULL ? cli->run_user :
+		fs_warn("--capture: running as %s from here on (the capture files and the database were opened as root)", cli->run_user != NULL ? cli->run_user :
 		    FS_CAPTURE_DEFAULT_USER);
 	return 0;
 }
@@ -79,25 +79,25 @@ json_t *
 fs_cmd_capture_finish(struct fs_cli *cli, struct fs_capture *c)
 {
 	unsigned long written, dropped;
+	char line[2048];
 	json_t *o;
 
 	if (c == NULL)
 		return NULL;
 	fs_capture_drain(c, 1000);
 	fs_capture_counts(c, &written, &dropped);
+	fs_capture_tshark_line(c, cli->capture, line, sizeof(line));
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "file", cli->capture, "keys", fs_capture_keys_path(c),
 	    "filter", fs_capture_filter(c), "packets", (json_int_t)written, "dropped", (json_int_t)dropped,
-	    "decrypt", "tshark -r FILE -o tls.keylog_file:FILE.keys -Y xmpp");
+	    "decrypt", line);
 	if (!cli->json && cli->verbose >= 0) {
 		printf("\nCapture: %lu packets written to ", written);
 		fs_fputs_safe(cli->capture, stdout);
 		printf("%s; TLS keys in ", dropped > 0 ? " (some dropped by the kernel)" : "");
 		fs_fputs_safe(fs_capture_keys_path(c), stdout);
-		fputs("\n  decrypt: tshark -r ", stdout);
-		fs_fputs_safe(cli->capture, stdout);
-		fputs(" -o tls.keylog_file:", stdout);
-		fs_fputs_safe(fs_capture_keys_path(c), stdout);
-		fputs(" -Y xmpp\n", stdout);
+		fputs("\n  decrypt: ", stdout);
+		fs_fputs_safe(line, stdout);
+		fputc('\n', stdout);
 	}
 	return o;
 }

@@ -11,6 +11,7 @@
 #include "fedscan/evjson.h"
 #include "fedscan/log.h"
 #include "fedscan/passive.h"
+#include "fedscan/policyfile.h"
 #include "fedscan/report.h"
 #include "fedscan/store.h"
 #include "cli.h"
@@ -103,6 +104,9 @@ fs_cmd_pcap(struct fs_cli *cli)
 		}
 		/* The same partner object as check's; it says it comes from a capture (DESIGN: confidence, honestly). */
 		json_array_append_new(json_object_get(pj, "reasons"), json_string(FS_PASSIVE_REASON));
+		/* What the policy file expects of this partner, as check says it. */
+		if (fs_policyfile_annotate(pj, cli->policy) != 0)
+			fs_error("%s: out of memory comparing with the policy file", ev->domain);
 		if (store != NULL && fs_store_domain(store, scan_id, pj, err, sizeof(err)) != 0) {
 			fs_error("%s: not recorded: %s", ev->domain, err);
 			store_failed = true;

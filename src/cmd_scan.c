@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "fedscan/capture.h"
 #include "fedscan/err.h"
 #include "fedscan/export.h"
 #include "fedscan/log.h"
@@ -342,6 +343,8 @@ fs_cmd_scan(struct fs_cli *cli)
 	struct scan_run run;
 	struct targets t;
 	struct fs_engine *e = NULL;
+	struct fs_capture *cap = NULL;
+	json_t *capj = NULL;
 	struct timespec t0, t1;
 	char err[512];
 	size_t i;
@@ -368,6 +371,11 @@ fs_cmd_scan(struct fs_cli *cli)
 		targets_free(&t);
 		return rc;
 	}
+	/* --capture opens first: no capture, no audit (exit 3 before anything is scanned). */
+	if ((rc = fs_cmd_capture_open(cli, &cap)) != 0) {
+		targets_free(&t);
+		return rc;
+	}
 	rc = FS_EXIT_ERROR;
 	run.total = t.n;
 	run.tty = cli->verbose >= 0 && isatty(STDERR_FILENO);
@@ -378,7 +386,8 @@ fs_cmd_scan(struct fs_cli *cli)
 		if (fs_cmd_open_store(cli, false, &run.store) != 0)
 			goto out;
 		if (fs_store_scan_begin(run.store, "scan", run.local, PACKAGE_VERSION, &run.scan_id, err,
-		    sizeof(err)) != 0) {
+		    sizeof(err)) != 0 || (cap != NULL &&
+		    fs_store_scan_set_capture(run.store, run.scan_id, cli->capture, err, sizeof(err)) != 0)) {
 			fs_error("%s", err);
 			goto out;
 		}
@@ -397,6 +406,8 @@ fs_cmd_scan(struct fs_cli *cli)
 			goto out;
 		}
 	}
+	if (cap != NULL && fs_cmd_capture_start(cli, cap, e) != 0)
+		goto out;
 	if (run.tty)
 		progress(&run);
 	if (fs_engine_run(e) != 0) {
@@ -405,6 +416,7 @@ fs_cmd_scan(struct fs_cli *cli)
 		goto out;
 	}
 	progress_clear(&run);
+	capj = fs_cmd_capture_finish(cli, cap);
 	if (run.done < run.total)
 		run.interrupted = true;       /* stopped before every queued partner started */
 	/* Complete only when every partner was audited and recorded; otherwise the row says incomplete. */
@@ -422,6 +434,8 @@ fs_cmd_scan(struct fs_cli *cli)
 		    "scan", "id", run.scan_id > 0 ? json_integer(run.scan_id) : json_null(), "kind", "scan",
 		    "complete", !run.interrupted && !run.store_failed, "partners", (json_int_t)run.total,
 		    "audited", (json_int_t)run.done, "local", run.local, "partners", run.partners);
+		if (capj != NULL)
+			json_object_set(doc, "capture", capj);
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 		json_decref(doc);
@@ -432,6 +446,8 @@ fs_cmd_scan(struct fs_cli *cli)
 	fflush(stdout);
 out:
 	fs_engine_free(e);
+	fs_capture_close(cap);
+	json_decref(capj);
 	fs_store_close(run.store);
 	json_decref(run.local);
 	json_decref(run.partners);

@@ -374,6 +374,10 @@ row_to_partner(struct csv *c, struct fs_policyfile *pf, const int *col, int *lin
 		csv_err(c, line, "%s '%s' is not a domain name", f[C_DOMAIN][0] ? "Domain" : "Identity", shown(dom, sb, sizeof(sb)));
 		return;
 	}
+	if (pf->npartners >= FS_POLICY_MAX_PARTNERS) {
+		csv_err(c, line, "more than %d partners (the limit)", FS_POLICY_MAX_PARTNERS);
+		return;
+	}
 	for (i = 0; i < pf->npartners; i++)
 		if (strcasecmp(pf->partners[i].domain, dom) == 0) {
 			csv_err(c, line, "duplicate partner %s (first on line %d)", pf->partners[i].domain, lines[i]);

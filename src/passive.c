@@ -98,6 +98,7 @@ struct pstream {
 	bool kind_set;
 	bool sasl_restart;             /* <success/> came: the next receiver header is post-SASL */
 	bool learned;                  /* nothing more to learn: stop reading */
+	bool judged;                   /* recorded while the connection was still open (then freed) */
 	bool db_pending;
 	int64_t db_sent_us;
 	bool client_hello, server_hello, hrr, tls13;
@@ -1016,6 +1017,8 @@ close_words(struct pstream *s, const struct fs_flow_info *fi, int rdir, enum fs_
 		w = "the receiving server closed the connection";
 	else if (fi->fin[!rdir])
 		w = "the initiating server closed the connection";
+	else if (why == FS_FLOW_IGNORED)
+		w = "still open when it had shown all it could (what follows is encrypted, or stanzas)";
 	else if (why == FS_FLOW_IDLE)
 		w = "no packet for a long time in the capture";
 	else if (why == FS_FLOW_EVICTED)
@@ -1202,21 +1205,6 @@ stream_free(struct fs_passive *p, struct pstream *s)
 	free(s);
 }
 
-/* Drop what a stream no longer needs once it has told all it can: parsers and buffers. */
-static void
-stream_slim(struct pstream *s)
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		fs_xmlstream_free(s->d[i].xs);
-		s->d[i].xs = NULL;
-		free(s->d[i].hs);
-		s->d[i].hs = NULL;
-		s->d[i].mode = M_DONE;
-	}
-}
-
 /* ---- reassembler callbacks ---- */
 
 static int
@@ -1273,8 +1261,13 @@ on_data(void *ud, void **ctxp, const struct fs_flow_info *fi, int dir, const uin
 		return FS_REASM_IGNORE;
 	}
 	if (s->learned || (s->d[INI].mode == M_DONE && s->d[RCV].mode == M_DONE)) {
-		stream_slim(s);
-		return FS_REASM_ENOUGH;
+		/*
+		 * It has told what it can: judge it now and let the reassembler
+		 * forget it, so that long-lived s2s connections (hours, thousands
+		 * at once) cost nothing until they end.
+		 */
+		s->judged = true;
+		return FS_REASM_IGNORE;
 	}
 	return FS_REASM_MORE;
 }
@@ -1306,6 +1299,8 @@ on_flow_close(void *ud, void *ctx, const struct fs_flow_info *fi, enum fs_flow_e
 		return;
 	}
 	if (why == FS_FLOW_IGNORED) {
+		if (s->judged)
+			record_stream(p, s, fi, why);
 		stream_free(p, s);
 		return;
 	}

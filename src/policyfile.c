@@ -336,6 +336,10 @@ section_header(struct ctx *c, const char *p)
 			perror_at(c, c->lineno, "[partner ...]: '%s' is not a domain name", echo(d, e1, sizeof(e1)));
 			return;
 		}
+		if (c->pf->npartners >= FS_POLICY_MAX_PARTNERS) {
+			perror_at(c, c->lineno, "more than %d [partner] sections (the limit)", FS_POLICY_MAX_PARTNERS);
+			return;
+		}
 		for (i = 0; i < c->pf->npartners; i++)
 			if (strcasecmp(c->pf->partners[i].domain, d) == 0) {
 				perror_at(c, c->lineno, "duplicate partner %s (the first is on line %d)",

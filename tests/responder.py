@@ -546,6 +546,23 @@ async def m_see_other_host_self(c):
     c.log('redirected to %s (itself)' % where)
 
 
+# Text that steers a terminal: C1 CSI (U+009B, legal in XML 1.0), a right-to-left override, a bidi isolate and
+# a right-to-left mark; the raw variant adds ESC (0x1B, not an XML character: the stream is not well-formed).
+EVIL_TEXT = '\u009b31m\u202eevil\u2066\u200f'
+
+
+async def m_terminal_escapes(c, raw=False):
+    await c.read_header(5)
+    evil = EVIL_TEXT.encode()
+    if raw:
+        evil = b'\x1b[31m\x1b]0;title\x07' + evil
+    await c.send(b"<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='" + NS_STREAM.encode()
+                 + b"' xmlns:db='jabber:server:dialback' id='id-" + evil + b"' from='" + evil + q(c.peer_to)[1:-1]
+                 + b"' version='1.0'><stream:error><undefined-condition xmlns='" + NS_STREAMS_ERR.encode()
+                 + b"'/><text xmlns='" + NS_STREAMS_ERR.encode() + b"'>" + evil + b'RED</text></stream:error>'
+                 + b'</stream:stream>')
+
+
 # ---------------------------------------------------------------------------
 # The mode table: name -> (coroutine(conn), one-line description).
 
@@ -652,6 +669,12 @@ MODES = {
     'see-other-host-self': (
         m_see_other_host_self,
         '<see-other-host> pointing to the responder itself, on every connection'),
+    'terminal-escapes': (
+        m_terminal_escapes,
+        'stream id, from and stream error text with C1 CSI (U+009B), U+202E, U+2066 and U+200F, then close'),
+    'terminal-escapes-raw': (
+        lambda c: m_terminal_escapes(c, raw=True),
+        'the same with raw ESC sequences (CSI, OSC) in the header: not well-formed XML'),
 }
 
 

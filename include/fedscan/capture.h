@@ -35,6 +35,12 @@ const char *fs_capture_keys_path(const struct fs_capture *c);
 void fs_capture_drain(struct fs_capture *c, long linger_ms);
 /* Packets written, and packets the kernel dropped (its buffer was full). */
 void fs_capture_counts(struct fs_capture *c, unsigned long *written, unsigned long *dropped);
+/*
+ * The tshark command that decrypts and decodes the capture, with the real file
+ * names and a "-d tcp.port==P,xmpp" per port watched (tshark dissects XMPP only
+ * on 5222 by its own). Written into buf; returns buf.
+ */
+const char *fs_capture_tshark_line(const struct fs_capture *c, const char *path, char *buf, size_t size);
 /* The filter in force, for -v and the record. */
 const char *fs_capture_filter(const struct fs_capture *c);
 /* Close the files and the handle; NULL is allowed. */

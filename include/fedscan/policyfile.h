@@ -32,6 +32,9 @@ struct fs_pf_partner {
 	char *comment;                 /* written as '#' lines before the keys (import); never read back */
 };
 
+/* At most this many [partner] sections (or CSV rows): a documented bound on time and memory (fedscan.conf(5)). */
+#define FS_POLICY_MAX_PARTNERS 10000
+
 /* A whole file. Everything the file leaves out is NULL, 0 or Unknown, so the caller knows what to default. */
 struct fs_policyfile {
 	char *path;                    /* as given; "-" style names are not special */
