@@ -507,6 +507,8 @@ def bench_one(a):
         res = {name: [] for name, _ in tools}
         for rep in range(a.reps):
             for name, argv in tools:
+                if name == "testssl -t xmpp" and rep >= a.testssl_reps:
+                    continue                 # 40-60 s per run: fewer repetitions keep `one` near 5 minutes
                 if name == "testssl -t xmpp" and os.path.exists(tsjson):
                     os.unlink(tsjson)
                 r = measure(argv, timeout=300 if name.startswith("testssl") else 120, env=env)
@@ -546,7 +548,8 @@ def bench_one(a):
             nm = srow["tools"]["nmap xmpp-info"]["wall"]
             summary["goal_one"] = fw / nm
         srv.stop()
-    print("\n## one: a single domain on a local Prosody (medians of %d runs)\n" % a.reps)
+    print("\n## one: a single domain on a local Prosody (medians of %d runs; testssl -t xmpp: %d)\n"
+          % (a.reps, min(a.reps, a.testssl_reps)))
     print("machine: " + summary["machine"])
     print("fedscan: check D --connect ADDR:5269 --ca-file CA --from %s --client-cert C --client-key K --no-db --json"
           % FROM)
@@ -1115,7 +1118,8 @@ def bench_tarpit(a):
     print()
     print(goal(big["wall"] <= big["bound"], "wall %.1f s <= domains/concurrency x timeout = %.1f s"
                % (big["wall"], big["bound"])))
-    print(goal(big["max_domain_ms"] <= 2000 * a.timeout, "no domain waited for the slowest partner (max %d ms)"
+    print(goal(big["max_domain_ms"] <= 2000 * a.timeout + 100,
+               "no domain waited for the slowest partner: max %d ms <= 2 x --timeout (+100 ms timer slack)"
                % big["max_domain_ms"]))
     print(goal(big["ok"] and big["emfile_stderr"] == 0 and big["emfile_json"] == 0,
                "no file-descriptor exhaustion at RLIMIT_NOFILE %d (exit %s, peak %d fds)"
@@ -1249,6 +1253,8 @@ def main():
     p1 = sp.add_parser("one", help="one domain: fedscan vs nmap xmpp-info vs testssl.sh")
     p1.add_argument("--reps", type=int, default=5)
     p1.add_argument("--testssl-all", action="store_true", help="run testssl against the s2s_timeout 90 server too")
+    p1.add_argument("--testssl-reps", type=int, default=3,
+                    help="repetitions of the full testssl -t xmpp run (default 3; it takes 40-60 s)")
     p1.add_argument("--short-timeout", type=float, default=1.0,
                     help="also run fedscan with this --timeout (0: skip)")
     p2 = sp.add_parser("many", help="N virtual hosts behind SRV records")

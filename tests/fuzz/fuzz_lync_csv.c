@@ -58,6 +58,7 @@ check_sane(const struct fs_policyfile *pf)
 
 	CHECK(pf->local.tls == 0 && pf->local.sasl == 0 && pf->local.dialback == 0 && pf->from == NULL &&
 	    pf->database == NULL && pf->listen_host == NULL);
+	CHECK(pf->npartners <= FS_POLICY_MAX_PARTNERS);
 	for (i = 0; i < pf->npartners; i++) {
 		const struct fs_pf_partner *p = &pf->partners[i];
 

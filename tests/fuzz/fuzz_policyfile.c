@@ -7,7 +7,8 @@
  * Invariants (abort()):
  *   - parse returns 0 with a policy, or -1 with no policy and a message whose every line is "NAME:LINE: ..."
  *     or "NAME: ..." and holds no control character;
- *   - a parsed policy is sane: lower-case partner domains that fs_policyfile_domain_ok accepts, no two alike,
+ *   - a parsed policy is sane: at most FS_POLICY_MAX_PARTNERS partners, lower-case domains that
+ *     fs_policyfile_domain_ok accepts, no two alike,
  *     settings in range, ports 1..65535, fs_policyfile_find finds every partner by its domain;
  *   - the round trip of fuzz_policyfile.h: written with fs_policyfile_write and parsed again, it is the same.
  */
@@ -57,6 +58,7 @@ check_sane(const struct fs_policyfile *pf)
 	CHECK(pf->concurrency <= 10000);
 	CHECK(pf->listen_host == NULL || (pf->listen_port >= 1 && pf->listen_port <= 65535));
 	CHECK(pf->from == NULL || fs_policyfile_domain_ok(pf->from));
+	CHECK(pf->npartners <= FS_POLICY_MAX_PARTNERS);
 	for (i = 0; i < pf->npartners; i++) {
 		const struct fs_pf_partner *p = &pf->partners[i];
 

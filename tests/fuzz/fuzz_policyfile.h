@@ -81,14 +81,11 @@ fz_desc_norm(const char *d)
 	return t;
 }
 
-/* b is a truncation of a at word level: b's words are prefixes of a's words, in order, and no more of them. */
+/* The words of b are words of a, from the first (or, when from_any, from any word on), in order, each possibly
+ * cut short, and possibly fewer of them: what is left after write_description dropped or cut some. */
 static bool
-fz_words_truncated(const char *a, const char *b)
+fz_words_from(const char *a, const char *b)
 {
-	if (b == NULL)
-		return true;
-	if (a == NULL)
-		return false;
 	for (;;) {
 		size_t na = strcspn(a, " "), nb = strcspn(b, " ");
 
@@ -100,6 +97,22 @@ fz_words_truncated(const char *a, const char *b)
 			return false;
 		a += na + 1;
 		b += nb + 1;
+	}
+}
+
+static bool
+fz_words_truncated(const char *a, const char *b, bool from_any)
+{
+	if (b == NULL)
+		return true;
+	if (a == NULL)
+		return false;
+	for (;;) {
+		if (fz_words_from(a, b))
+			return true;
+		if (!from_any || (a = strchr(a, ' ')) == NULL)
+			return false;
+		a++;
 	}
 }
 
@@ -267,7 +280,8 @@ fz_roundtrip(const struct fs_policyfile *a)
 			SAME_STR(p->additional[k], q->additional[k], "additional domain", false);
 		n = fz_desc_norm(p->description);
 		if (!fz_streq(n, q->description)) {
-			bool tolerated = fz_desc_lossy(n) && fz_words_truncated(n, q->description) &&
+			/* A leading ';' loses the first line (a comment to inih), the continuation lines stay. */
+			bool tolerated = fz_desc_lossy(n) && fz_words_truncated(n, q->description, *n == ';') &&
 			    fz_known("write_description cuts words over 150 bytes, stops after a run of '#' words, and "
 			    "writes a description that starts with ';' as a comment");
 			if (!tolerated) {
