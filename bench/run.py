@@ -14,8 +14,9 @@ DNS lookups of the reference tools (testssl.sh's PTR/CAA queries find no route).
 tests/integration/fslib.py (Prosody 0.12 with the test configuration, the test CA, dnsmasq). Every process started is
 stopped at the end, every run is bounded in time, and the namespace is deleted. Not part of `make check`.
 
-Measurements: wall time (monotonic clock around fork/exec .. wait4), CPU = user+sys and peak RSS (ru_maxrss) from
-wait4() of the measured process itself (children it waits for are included: testssl.sh's openssl processes).
+Measurements: wall time (monotonic clock around fork/exec .. wait4), CPU = user+sys from wait4() (children the tool
+waits for are included: testssl.sh's openssl processes), peak RSS = ru_maxrss as /usr/bin/time -f %M reports it.
+See bench/README.md for what each benchmark measures and the results.
 """
 
 import argparse
@@ -25,7 +26,6 @@ import os
 import random
 import re
 import resource
-import selectors
 import shutil
 import signal
 import socket
@@ -1223,6 +1223,7 @@ def outside(a, argv):
             except ProcessLookupError:
                 pass
         netns_teardown()
+        shutil.rmtree(bindir, ignore_errors=True)
         os._exit(128 + signum)
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_sig)

@@ -209,9 +209,18 @@ apply_policy(struct fs_cli *cli)
 	if (path != NULL) {
 		if (fs_policyfile_load(path, &pf, err, sizeof(err)) != 0) {
 			for (line = err; line != NULL && *line; line = nl != NULL ? nl + 1 : NULL) {
+				char one[1024];
+				size_t n;
+
 				nl = strchr(line, '\n');
+				n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+				if (n >= sizeof(one))
+					n = fs_utf8_cut(line, sizeof(one) - 1);
+				memcpy(one, line, n);
+				one[n] = '\0';
+				/* File content in the messages is escaped (fs_policyfile_escape); this guards the terminal. */
 				fputs("fedscan: ", stderr);
-				fwrite(line, 1, nl != NULL ? (size_t)(nl - line) : strlen(line), stderr);
+				fs_fputs_safe(one, stderr);
 				fputc('\n', stderr);
 			}
 			fputs("(see fedscan.conf(5))\n", stderr);

@@ -52,7 +52,10 @@ domain_done(void *ud, const struct fs_domain_ev *ev)
 	if (!run->cli->json && run->cli->verbose >= 0)
 		fs_report_text_partner(stdout, p, run->color, run->cli->verbose);
 	fflush(stdout);
-	json_array_append_new(run->partners, p);
+	/* Only --json needs every whole result at the end; otherwise keep what the exit status needs. */
+	json_array_append_new(run->partners, run->cli->json ? p : fs_report_slim(p));
+	if (!run->cli->json)
+		json_decref(p);
 }
 
 int

@@ -242,9 +242,18 @@ print_errors(const char *err)
 	const char *line, *nl;
 
 	for (line = err; line != NULL && *line; line = nl != NULL ? nl + 1 : NULL) {
+		char one[1024];
+		size_t n;
+
 		nl = strchr(line, '\n');
+		n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		if (n >= sizeof(one))
+			n = fs_utf8_cut(line, sizeof(one) - 1);
+		memcpy(one, line, n);
+		one[n] = '\0';
+		/* The messages quote file content escaped already (fs_policyfile_escape); this is the terminal's guard. */
 		fputs("fedscan: ", stderr);
-		fwrite(line, 1, nl != NULL ? (size_t)(nl - line) : strlen(line), stderr);
+		fs_fputs_safe(one, stderr);
 		fputc('\n', stderr);
 	}
 }
@@ -272,6 +281,7 @@ fs_cmd_policy_import(struct fs_cli *cli)
 		fprintf(stderr, "fedscan: policy import: cannot read '%s': %s\n", in_name, strerror(errno));
 		return FS_EXIT_USAGE;
 	}
+	err[0] = '\0';
 	if (fs_lync_import(strcmp(in_name, "-") == 0 ? "(stdin)" : in_name, in, &pf, err, sizeof(err)) != 0) {
 		print_errors(err);
 		if (in != stdin)
@@ -280,6 +290,8 @@ fs_cmd_policy_import(struct fs_cli *cli)
 	}
 	if (in != stdin)
 		fclose(in);
+	if (err[0] != '\0')
+		print_errors(err);              /* warnings: what the import left out, and why */
 	snprintf(comment, sizeof(comment),
 	    "fedscan policy file (fedscan.conf(5)), imported by fedscan %s from %s\n"
 	    "(Get-CsXmppAllowedPartner | Export-Csv): %zu partner%s.\n"

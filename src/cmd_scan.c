@@ -292,7 +292,10 @@ domain_done(void *ud, const struct fs_domain_ev *ev)
 	}
 	if (run->tty)
 		progress(run);
-	json_array_append_new(run->partners, p);
+	/* Only --json needs every whole result at the end; the summary needs the verdict and reasons. */
+	json_array_append_new(run->partners, run->cli->json ? p : fs_report_slim(p));
+	if (!run->cli->json)
+		json_decref(p);
 }
 
 /* The summary a cron e-mail carries: counts, then each partner that is not compatible with its first reason. */

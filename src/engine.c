@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,6 +139,13 @@ conn_close(struct conn *c)
 	if (c->st == C_CLOSED)
 		return;
 	c->st = C_CLOSED;
+	/* Events first: epoll must forget the descriptor before it is closed (and maybe reused). */
+	if (c->rd != NULL)
+		event_del(c->rd);
+	if (c->wr != NULL)
+		event_del(c->wr);
+	if (c->timer != NULL)
+		event_del(c->timer);
 	if (c->ssl != NULL) {
 		SSL_free(c->ssl);
 		c->ssl = NULL;
@@ -146,12 +154,6 @@ conn_close(struct conn *c)
 		close(c->fd);
 		c->fd = -1;
 	}
-	if (c->rd != NULL)
-		event_del(c->rd);
-	if (c->wr != NULL)
-		event_del(c->wr);
-	if (c->timer != NULL)
-		event_del(c->timer);
 }
 
 static void
@@ -700,7 +702,11 @@ start_probes(struct job *j)
 	struct fs_probe_env env;
 	unsigned i, k;
 
-	j->probing = true;
+	/*
+	 * Not "probing" until every connection is started: a connection that fails at once (no file
+	 * descriptors) must not let job_maybe_done() free the job under this loop.
+	 */
+	j->probing = false;
 	for (i = 0; i < j->ev.nendpoints; i++) {
 		memset(&env, 0, sizeof(env));
 		env.domain = j->ev.domain;
@@ -714,6 +720,7 @@ start_probes(struct job *j)
 			if (fs_probes[k]->applies(&env) && !j->e->stopping)
 				conn_start(j, i, fs_probes[k], &env);
 	}
+	j->probing = true;
 	job_maybe_done(j);
 }
 
@@ -1082,6 +1089,35 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/*
+ * Domains in flight must fit the file descriptors we may open: raise the soft RLIMIT_NOFILE to the hard one,
+ * then lower --concurrency so that FS_FDS_PER_DOMAIN descriptors per domain, plus a reserve for the
+ * listener's inbound connections, DNS, the database and the capture, stay within it.
+ */
+static void
+fit_concurrency(struct fs_engine *e)
+{
+	struct rlimit rl;
+	rlim_t fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	fit = rl.rlim_cur > FS_FD_RESERVE + FS_FDS_PER_DOMAIN ? (rl.rlim_cur - FS_FD_RESERVE) / FS_FDS_PER_DOMAIN : 1;
+	if (e->o.concurrency > fit) {
+		fs_warn("--concurrency %u lowered to %lu: only %lu file descriptors may be open (RLIMIT_NOFILE)",
+		    e->o.concurrency, (unsigned long)fit, (unsigned long)rl.rlim_cur);
+		e->o.concurrency = (unsigned)fit;
+	}
+}
+
 int
 fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud, struct fs_engine **out,
     char *err, size_t errlen)
@@ -1100,6 +1136,7 @@ fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud,
 		e->o.concurrency = FS_DEFAULT_CONCURRENCY;
 	if (e->o.max_conn_bytes == 0)
 		e->o.max_conn_bytes = FS_DEFAULT_MAX_CONN_BYTES;
+	fit_concurrency(e);
 	e->cb = cb;
 	e->ud = ud;
 	e->lfd = -1;

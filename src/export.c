@@ -165,7 +165,26 @@ str(const json_t *o, const char *k)
 	return s != NULL ? s : "";
 }
 
-/* Append s to a growing "a, b" list in buf. */
+/* Cut buf so it does not end inside a UTF-8 sequence (a cut string must stay a JSON string). */
+static void
+utf8_trim(char *buf)
+{
+	size_t n = strlen(buf), i = n, need;
+	unsigned char b;
+
+	while (i > 0 && n - i < 4 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	b = (unsigned char)buf[i - 1];
+	if (b < 0x80)
+		return;
+	need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+	if (n - (i - 1) < need)
+		buf[i - 1] = '\0';
+}
+
+/* Append s to a growing "a, b" list in buf; what does not fit is cut at a character boundary. */
 static void
 list_add(char *buf, size_t size, const char *sep, const char *s)
 {
@@ -174,6 +193,7 @@ list_add(char *buf, size_t size, const char *sep, const char *s)
 	if (len + 1 >= size)
 		return;
 	snprintf(buf + len, size - len, "%s%s", len > 0 ? sep : "", s);
+	utf8_trim(buf + len);
 }
 
 /*
@@ -209,6 +229,7 @@ fs_export_row(const json_t *p, long long at)
 		snprintf(one, sizeof(one), "%s [%s]:%lld%s", str(ep, "host"), str(ep, "address"),
 		    (long long)json_integer_value(json_object_get(ep, "port")),
 		    json_is_false(json_object_get(ep, "reachable")) ? " unreachable" : "");
+		utf8_trim(one);
 		list_add(eps, sizeof(eps), "; ", one);
 		json_array_foreach(json_object_get(ep, "connections"), k, c) {
 			tls = json_object_get(c, "tls");
@@ -301,12 +322,21 @@ rows_of(const json_t *doc)
 		r.p = NULL;
 		return r;
 	}
-	json_array_foreach(partners, i, p)
-		if ((v[r.n].row = fs_export_row(p, at)) != NULL) {
-			v[r.n].p = p;
-			v[r.n].i = i;
-			r.n++;
+	json_array_foreach(partners, i, p) {
+		if ((v[r.n].row = fs_export_row(p, at)) == NULL) {
+			/* Never leave a partner out silently: a row that says so (out of memory, or a malformed result). */
+			v[r.n].row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:s, s:s, s:n, s:s, s:s}",
+			    "domain", json_is_string(json_object_get(p, "domain")) ? str(p, "domain") : "(unknown)",
+			    "verdict", "error", "tls", "", "sasl", "", "dialback", "", "negotiated", "none", "methods", "",
+			    "reasons", "fedscan could not make this partner's report row", "endpoints", "",
+			    "tls_version", "", "cert_not_after", "", "cert_days_left", "cert_sha256", "", "lync", "");
+			if (v[r.n].row == NULL)
+				continue;
 		}
+		v[r.n].p = p;
+		v[r.n].i = i;
+		r.n++;
+	}
 	qsort(v, r.n, sizeof(*v), pair_cmp);
 	for (i = 0; i < r.n; i++) {
 		r.v[i] = v[i].row;

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,8 @@ struct csv {
 	int err_line[CSV_MAX_ERRORS];
 	unsigned nerrs;
 	bool more;
+	char warn[8192];                /* warnings, "NAME:LINE: warning: ..." lines */
+	unsigned nwarn;
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -187,6 +190,25 @@ csv_err(struct csv *c, int line, const char *fmt, ...)
 	vsnprintf(c->errs[c->nerrs], sizeof(c->errs[0]), fmt, ap);
 	va_end(ap);
 	c->nerrs++;
+}
+
+/* A warning: the import goes on; fs_lync_import hands them back in err on success. */
+static void __attribute__((format(printf, 3, 4)))
+warn_add(struct csv *c, int line, const char *fmt, ...)
+{
+	size_t n = strlen(c->warn);
+	va_list ap;
+	int m;
+
+	if (c->nwarn++ >= CSV_MAX_ERRORS || n + 1 >= sizeof(c->warn))
+		return;
+	m = snprintf(c->warn + n, sizeof(c->warn) - n, "%s%s:%d: warning: ", n ? "\n" : "", c->name, line);
+	if (m < 0 || (size_t)m >= sizeof(c->warn) - n)
+		return;
+	n += (size_t)m;
+	va_start(ap, fmt);
+	vsnprintf(c->warn + n, sizeof(c->warn) - n, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -340,23 +362,25 @@ sniff_delim(const char *p, const char *end)
 	return ',';
 }
 
-/* A value quoted in a message: at most 80 bytes, control characters shown as '?' (messages are one line each). */
+/*
+ * A value quoted in a message: at most 80 bytes, with ESC, C0/C1 controls, DEL, bidi controls and invalid UTF-8
+ * as \xHH (fs_policyfile_escape, the one escaping of the policy messages; messages are one line each).
+ */
 static const char *
 shown(const char *v, char *buf, size_t size)
 {
-	size_t i;
-
-	for (i = 0; v[i] && i < 80 && i + 1 < size; i++)
-		buf[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i];
-	buf[i] = '\0';
-	return buf;
+	return fs_policyfile_escape(v, buf, size, 80);
 }
+
+/* Longest domains a written policy file holds: "[partner D]" and "additional-domains = D" within a line. */
+#define MAX_WRITABLE_DOMAIN (FS_POLICY_MAX_LINE - 10)
+#define MAX_WRITABLE_ADDITIONAL (FS_POLICY_MAX_LINE - 21)
 
 static void
 row_to_partner(struct csv *c, struct fs_policyfile *pf, const int *col, int *lines)
 {
 	const char *f[C_LAST];
-	char *dom, extra[512] = "", why[128], host[256], sb[96];
+	char *dom, extra[512] = "", why[256], host[256], sb[96];
 	struct fs_pf_partner *pp;
 	enum fs_level l;
 	enum fs_dialback d;
@@ -374,13 +398,19 @@ row_to_partner(struct csv *c, struct fs_policyfile *pf, const int *col, int *lin
 		csv_err(c, line, "%s '%s' is not a domain name", f[C_DOMAIN][0] ? "Domain" : "Identity", shown(dom, sb, sizeof(sb)));
 		return;
 	}
+	if (strlen(dom) > MAX_WRITABLE_DOMAIN) {
+		csv_err(c, line, "%s '%s' is longer than %d characters, the longest a policy file holds",
+		    f[C_DOMAIN][0] ? "Domain" : "Identity", shown(dom, sb, sizeof(sb)), MAX_WRITABLE_DOMAIN);
+		return;
+	}
 	if (pf->npartners >= FS_POLICY_MAX_PARTNERS) {
 		csv_err(c, line, "more than %d partners (the limit)", FS_POLICY_MAX_PARTNERS);
 		return;
 	}
 	for (i = 0; i < pf->npartners; i++)
 		if (strcasecmp(pf->partners[i].domain, dom) == 0) {
-			csv_err(c, line, "duplicate partner %s (first on line %d)", pf->partners[i].domain, lines[i]);
+			csv_err(c, line, "duplicate partner %s (first on line %d)", shown(pf->partners[i].domain, sb,
+			    sizeof(sb)), lines[i]);
 			return;
 		}
 	if ((pp = fs_policyfile_add_partner(pf, dom)) == NULL) {
@@ -424,6 +454,21 @@ row_to_partner(struct csv *c, struct fs_policyfile *pf, const int *col, int *lin
 					csv_err(c, line, "AdditionalDomains: '%s' is not a domain name", shown(tok, sb, sizeof(sb)));
 					continue;
 				}
+				if (strlen(tok) > MAX_WRITABLE_ADDITIONAL) {
+					csv_err(c, line, "AdditionalDomains: '%s' is longer than %d characters, the longest a "
+					    "policy file holds", shown(tok, sb, sizeof(sb)), MAX_WRITABLE_ADDITIONAL);
+					continue;
+				}
+				if (strcasecmp(tok, pp->domain) == 0) {
+					warn_add(c, line, "AdditionalDomains: %s is the partner's own domain; left out",
+					    shown(tok, sb, sizeof(sb)));
+					continue;
+				}
+				if (pp->nadditional >= FS_POLICY_MAX_ADDITIONAL) {
+					csv_err(c, line, "AdditionalDomains: more than %d domains for one partner (the limit)",
+					    FS_POLICY_MAX_ADDITIONAL);
+					break;
+				}
 				if ((arr = realloc(pp->additional, (pp->nadditional + 1) * sizeof(*arr))) == NULL)
 					break;
 				pp->additional = arr;
@@ -436,7 +481,9 @@ row_to_partner(struct csv *c, struct fs_policyfile *pf, const int *col, int *lin
 		}
 		free(a);
 	}
-	if (f[C_DESCRIPTION][0])
+	if (f[C_DESCRIPTION][0] && fs_policyfile_text_writable(f[C_DESCRIPTION], why, sizeof(why)) != 0)
+		csv_err(c, line, "Description: %s", why);
+	else if (f[C_DESCRIPTION][0])
 		pp->description = strdup(f[C_DESCRIPTION]);
 	{
 		char info[300];
@@ -454,6 +501,83 @@ row_to_partner(struct csv *c, struct fs_policyfile *pf, const int *col, int *lin
 		} else {
 			pp->comment = strdup(info);
 		}
+	}
+}
+
+/*
+ * A domain claimed twice (an additional domain that is a partner, or that an earlier row or the same row already
+ * lists) would not read back (fedscan.conf(5)): the later claim is left out, with a warning. Sorted: n log n.
+ */
+struct claim {
+	const char *name;
+	size_t partner, k;              /* k: SIZE_MAX for the partner's own domain */
+};
+
+static int
+cmp_claim(const void *a, const void *b)
+{
+	const struct claim *x = a, *y = b;
+	int d = strcmp(x->name, y->name);
+
+	if (d != 0)
+		return d;
+	if (x->k == SIZE_MAX || y->k == SIZE_MAX)
+		return (x->k != SIZE_MAX) - (y->k != SIZE_MAX);
+	if (x->partner != y->partner)
+		return x->partner < y->partner ? -1 : 1;
+	return (x->k > y->k) - (x->k < y->k);
+}
+
+static void
+drop_duplicates(struct csv *c, struct fs_policyfile *pf, const int *lines)
+{
+	struct claim *v;
+	size_t i, k, n = pf->npartners, g, h, j;
+	char sb[96], sb2[96];
+
+	for (i = 0; i < pf->npartners; i++)
+		n += pf->partners[i].nadditional;
+	if (n == pf->npartners)
+		return;
+	if ((v = malloc(n * sizeof(*v))) == NULL) {
+		csv_err(c, 0, "out of memory");
+		return;
+	}
+	for (i = 0, n = 0; i < pf->npartners; i++) {
+		v[n++] = (struct claim){ pf->partners[i].domain, i, SIZE_MAX };
+		for (k = 0; k < pf->partners[i].nadditional; k++)
+			v[n++] = (struct claim){ pf->partners[i].additional[k], i, k };
+	}
+	qsort(v, n, sizeof(*v), cmp_claim);
+	for (g = 0; g < n; g = h) {
+		for (h = g + 1; h < n && strcmp(v[h].name, v[g].name) == 0; h++)
+			;
+		for (k = g + 1; k < h; k++) {
+			struct fs_pf_partner *p = &pf->partners[v[k].partner];
+
+			if (v[g].k == SIZE_MAX)
+				warn_add(c, lines[v[k].partner], "AdditionalDomains: %s is the partner of line %d; left "
+				    "out of [partner %s]", shown(v[k].name, sb, sizeof(sb)), lines[v[g].partner],
+				    shown(p->domain, sb2, sizeof(sb2)));
+			else
+				warn_add(c, lines[v[k].partner], "AdditionalDomains: %s is listed already (line %d); "
+				    "left out of [partner %s]", shown(v[k].name, sb, sizeof(sb)), lines[v[g].partner],
+				    shown(p->domain, sb2, sizeof(sb2)));
+			/* Marked here, removed below (v[] points into the arrays). */
+			p->additional[v[k].k][0] = '\0';
+		}
+	}
+	free(v);
+	for (i = 0; i < pf->npartners; i++) {
+		struct fs_pf_partner *p = &pf->partners[i];
+
+		for (k = 0, j = 0; k < p->nadditional; k++) {
+			if (p->additional[k][0] == '\0')
+				free(p->additional[k]);
+			else
+				p->additional[j++] = p->additional[k];
+		}
+		p->nadditional = j;
 	}
 }
 
@@ -511,6 +635,17 @@ fs_lync_import(const char *name, FILE *in, struct fs_policyfile **out, char *err
 	if (memchr(data, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s: NUL bytes: not a CSV text file", name);
 		goto out;
+	}
+	{
+		size_t bad, b;
+		int bline = 1;
+
+		if (!fs_utf8_valid(data, len, &bad)) {
+			for (b = 0; b < bad; b++)
+				bline += data[b] == '\n';
+			snprintf(err, errlen, "%s:%d: not valid UTF-8", name, bline);
+			goto out;
+		}
 	}
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
 		c.p += 3;
@@ -578,6 +713,8 @@ fs_lync_import(const char *name, FILE *in, struct fs_policyfile **out, char *err
 			row_to_partner(&c, pf, col, lines);
 		}
 	}
+	if (pf != NULL && c.nerrs == 0)
+		drop_duplicates(&c, pf, lines);
 report:
 	if (c.nerrs > 0) {
 		size_t used = 0;
@@ -600,6 +737,8 @@ report:
 	*out = pf;
 	pf = NULL;
 	rc = 0;
+	if (errlen > 0)
+		snprintf(err, errlen, "%s", c.warn);
 out:
 	csv_clear(&c);
 	fs_policyfile_free(pf);

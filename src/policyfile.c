@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ struct ctx {
 	size_t cur;                    /* the current partner's index */
 	int seen[NKEYS];               /* line of each key in the current section */
 	int *addl_line;                /* line of each partner's additional-domains, for the duplicate check */
+	bool addl_over;                /* the current partner passed FS_POLICY_MAX_ADDITIONAL (reported) */
 	int io_errno;
 	bool nomem;
 	struct perr errs[MAX_ERRORS];
@@ -110,20 +112,125 @@ perror_at(struct ctx *c, int line, const char *fmt, ...)
 	c->nerrs++;
 }
 
-/* A value quoted in a message: shortened, control characters shown as '?'. */
-static const char *
-echo(const char *v, char *buf, size_t size)
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
 {
-	size_t i, n = strlen(v);
+	size_t len, i;
+	unsigned long cp;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+bool
+fs_utf8_valid(const char *s, size_t n, size_t *bad)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if ((k = utf8_seq((const unsigned char *)s + i, n - i)) == 0) {
+			if (bad != NULL)
+				*bad = i;
+			return false;
+		}
+		i += k;
+	}
+	return true;
+}
+
+size_t
+fs_utf8_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return n;
+	/* Back up over continuation bytes so the cut falls before a character's first byte. */
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* Is the character of k bytes at u unsafe on a terminal: C1 control, bidi mark, embedding, override or isolate? */
+static bool
+unsafe_char(const unsigned char *u, size_t k)
+{
+	if (k == 2)
+		return u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f;
+	if (k == 3 && u[0] == 0xe2 && u[1] == 0x80)
+		return u[2] == 0x8e || u[2] == 0x8f || (u[2] >= 0xaa && u[2] <= 0xae);
+	if (k == 3 && u[0] == 0xe2 && u[1] == 0x81)
+		return u[2] >= 0xa6 && u[2] <= 0xa9;
+	return false;
+}
+
+const char *
+fs_policyfile_escape(const char *v, char *buf, size_t size, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)v;
+	size_t o = 0, i = 0, n = strlen(v), k, j;
 
 	if (size == 0)
 		return "";
-	for (i = 0; i < n && i + 1 < size && i < ECHO_MAX; i++)
-		buf[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i];
-	buf[i] = '\0';
-	if (i < n && size > 4 && i >= 3)
-		memcpy(buf + i - 3, "...", 4);
+	if (max + 4 > size)
+		max = size > 4 ? size - 4 : 0;
+	while (i < n) {
+		k = utf8_seq(u + i, n - i);
+		if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f))
+			k = 0;
+		if (k == 0 || unsafe_char(u + i, k)) {
+			size_t m = k == 0 ? 1 : k;
+			if (o + 4 * m > max)
+				break;
+			for (j = 0; j < m; j++, o += 4)
+				snprintf(buf + o, size - o, "\\x%02X", u[i + j]);
+			i += m;
+			continue;
+		}
+		if (o + k > max)
+			break;
+		memcpy(buf + o, u + i, k);
+		o += k;
+		i += k;
+	}
+	if (i < n && o + 4 <= size) {
+		memcpy(buf + o, "...", 4);
+		return buf;
+	}
+	buf[o] = '\0';
 	return buf;
+}
+
+/* A value quoted in a message: shortened, every byte a terminal could act on shown as \xHH. */
+static const char *
+echo(const char *v, char *buf, size_t size)
+{
+	return fs_policyfile_escape(v, buf, size, ECHO_MAX);
 }
 
 static char *
@@ -194,8 +301,15 @@ fs_policyfile_hostport(const char *v, char *host, size_t hostlen, int *port, cha
 	}
 	memcpy(host, h, hl);
 	host[hl] = '\0';
-	if (strpbrk(host, " \t/@<>&'\"") != NULL) {
-		snprintf(why, whylen, "'%s' is not a host name or address", host);
+	if (strpbrk(host, " \t/@<>&'\"[];,") != NULL || strcspn(host, "\x01\x02\x03\x04\x05\x06\x07\x08\n\v\f\r"
+	    "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f") != hl ||
+	    !fs_utf8_valid(host, hl, NULL)) {
+		char e[ECHO_MAX + 4];
+		snprintf(why, whylen, "'%s' is not a host name or address", echo(host, e, sizeof(e)));
+		return -1;
+	}
+	if (hl > FS_POLICY_MAX_HOST) {
+		snprintf(why, whylen, "a host longer than %d characters", FS_POLICY_MAX_HOST);
 		return -1;
 	}
 	return 0;
@@ -297,6 +411,7 @@ section_header(struct ctx *c, const char *p)
 	}
 	c->sec = SEC_BAD;
 	c->have_prev = false;
+	c->addl_over = false;
 	memset(c->seen, 0, sizeof(c->seen));
 	if (close == NULL) {
 		perror_at(c, c->lineno, "section header without ']'");
@@ -343,7 +458,7 @@ section_header(struct ctx *c, const char *p)
 		for (i = 0; i < c->pf->npartners; i++)
 			if (strcasecmp(c->pf->partners[i].domain, d) == 0) {
 				perror_at(c, c->lineno, "duplicate partner %s (the first is on line %d)",
-				    c->pf->partners[i].domain, c->pf->partners[i].line);
+				    echo(c->pf->partners[i].domain, e1, sizeof(e1)), c->pf->partners[i].line);
 				return;
 			}
 		{
@@ -440,6 +555,11 @@ reader(char *str, int num, void *stream)
 		strcpy(str, "\n");
 		return str;
 	}
+	if (!fs_utf8_valid(line, content, NULL)) {
+		perror_at(c, c->lineno, "not valid UTF-8");
+		strcpy(str, "\n");
+		return str;
+	}
 	memcpy(str, line, len);
 	str[len] = '\0';
 
@@ -525,6 +645,13 @@ add_domains(struct ctx *c, const struct key *k, struct fs_pf_partner *pp, const 
 		if (!fs_policyfile_domain_ok(tok)) {
 			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->name, echo(tok, e1, sizeof(e1)));
 			continue;
+		}
+		if (pp->nadditional >= FS_POLICY_MAX_ADDITIONAL) {
+			if (!c->addl_over)
+				perror_at(c, c->lineno, "%s: more than %d domains for one partner (the limit)", k->name,
+				    FS_POLICY_MAX_ADDITIONAL);
+			c->addl_over = true;
+			break;
 		}
 		if ((a = realloc(pp->additional, (pp->nadditional + 1) * sizeof(*a))) == NULL) {
 			c->nomem = true;
@@ -618,7 +745,7 @@ key_value(struct ctx *c, const struct key *k, const char *v)
 			    echo(v, e1, sizeof(e1)));
 			return;
 		}
-		pf->timeout_ms = (long)(x * 1000);
+		pf->timeout_ms = (long)(x * 1000 + 1e-6);    /* whole ms; the epsilon keeps "1.001" at 1001 */
 		return;
 	case K_COUNT:
 		errno = 0;
@@ -706,28 +833,72 @@ handler(void *user, const char *section, const char *name, const char *value)
 }
 
 /* A domain claimed twice across sections: as a partner and as another's additional domain, or two additional. */
+struct claim {
+	const char *name;
+	size_t partner;
+	size_t k;                       /* index in additional-domains; SIZE_MAX: the partner's own domain */
+};
+
+static int
+cmp_claim(const void *a, const void *b)
+{
+	const struct claim *x = a, *y = b;
+	int d = strcmp(x->name, y->name);
+
+	if (d != 0)
+		return d;
+	/* The partner's own section first, then additional domains in file order. */
+	if (x->k == SIZE_MAX || y->k == SIZE_MAX)
+		return (x->k != SIZE_MAX) - (y->k != SIZE_MAX);
+	if (x->partner != y->partner)
+		return x->partner < y->partner ? -1 : 1;
+	return (x->k > y->k) - (x->k < y->k);
+}
+
+/* Sorted rather than pairwise, so a partner with many additional domains costs n log n, not n². */
 static void
 cross_check(struct ctx *c)
 {
 	struct fs_policyfile *pf = c->pf;
-	size_t i, j, k, m;
+	struct claim *v;
+	size_t i, k, n = pf->npartners, g, h;
+	char e1[ECHO_MAX + 4], e2[ECHO_MAX + 4];
 
 	for (i = 0; i < pf->npartners; i++)
-		for (k = 0; k < pf->partners[i].nadditional; k++) {
-			const char *a = pf->partners[i].additional[k];
-			int line = c->addl_line != NULL ? c->addl_line[i] : pf->partners[i].line;
+		n += pf->partners[i].nadditional;
+	if (n == pf->npartners)
+		return;
+	if ((v = malloc(n * sizeof(*v))) == NULL) {
+		c->nomem = true;
+		return;
+	}
+	for (i = 0, n = 0; i < pf->npartners; i++) {
+		v[n++] = (struct claim){ pf->partners[i].domain, i, SIZE_MAX };
+		for (k = 0; k < pf->partners[i].nadditional; k++)
+			v[n++] = (struct claim){ pf->partners[i].additional[k], i, k };
+	}
+	qsort(v, n, sizeof(*v), cmp_claim);
+	for (g = 0; g < n; g = h) {
+		for (h = g + 1; h < n && strcmp(v[h].name, v[g].name) == 0; h++)
+			;
+		for (k = g; k < h; k++) {
+			const struct fs_pf_partner *p = &pf->partners[v[k].partner];
+			int line = c->addl_line != NULL ? c->addl_line[v[k].partner] : p->line;
 
-			for (j = 0; j < pf->npartners; j++) {
-				if (strcmp(pf->partners[j].domain, a) == 0)
-					perror_at(c, line > pf->partners[j].line ? line : pf->partners[j].line,
-					    "duplicate partner %s: it has its own section on line %d and is an additional "
-					    "domain of [partner %s]", a, pf->partners[j].line, pf->partners[i].domain);
-				for (m = 0; m < pf->partners[j].nadditional; m++)
-					if ((j < i || (j == i && m < k)) && strcmp(pf->partners[j].additional[m], a) == 0)
-						perror_at(c, line, "duplicate partner %s: already an additional domain of "
-						    "[partner %s]", a, pf->partners[j].domain);
+			if (v[k].k == SIZE_MAX)
+				continue;
+			if (v[g].k == SIZE_MAX) {
+				const struct fs_pf_partner *own = &pf->partners[v[g].partner];
+				perror_at(c, line > own->line ? line : own->line, "duplicate partner %s: it has its own "
+				    "section on line %d and is an additional domain of [partner %s]",
+				    echo(v[k].name, e1, sizeof(e1)), own->line, echo(p->domain, e2, sizeof(e2)));
+			} else if (k > g) {
+				perror_at(c, line, "duplicate partner %s: already an additional domain of [partner %s]",
+				    echo(v[k].name, e1, sizeof(e1)), echo(pf->partners[v[g].partner].domain, e2, sizeof(e2)));
 			}
 		}
+	}
+	free(v);
 }
 
 static int
@@ -849,67 +1020,164 @@ fs_policyfile_parse(const char *name, const char *text, struct fs_policyfile **o
 /* ---- writing ---- */
 
 #define WRAP 150
+#define FIRST_MAX (FS_POLICY_MAX_LINE - 14)  /* a description's first word(s) after "description = " */
+#define CONT_MAX (FS_POLICY_MAX_LINE - 2)    /* after the two spaces of a continuation line */
 
+/* '#' lines, each within the reader's line limit; control characters and invalid UTF-8 become '?'. */
 static void
 write_comment(FILE *f, const char *text)
 {
 	const char *p = text, *nl;
 
 	while (p != NULL && *p) {
+		size_t n, i = 0, k;
+
 		nl = strchr(p, '\n');
-		fputs("# ", f);
-		fwrite(p, 1, nl != NULL ? (size_t)(nl - p) : strlen(p), f);
-		fputc('\n', f);
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		do {
+			size_t col = 0;
+
+			fputs("# ", f);
+			while (i < n) {
+				k = utf8_seq((const unsigned char *)p + i, n - i);
+				if (k == 1 && ((unsigned char)p[i] < 0x20 || p[i] == 0x7f))
+					k = 0;
+				if (col + (k ? k : 1) > CONT_MAX)
+					break;
+				if (k == 0) {
+					fputc('?', f);
+					i++;
+					col++;
+				} else {
+					fwrite(p + i, 1, k, f);
+					i += k;
+					col += k;
+				}
+			}
+			fputc('\n', f);
+		} while (i < n);
 		p = nl != NULL ? nl + 1 : NULL;
 	}
 }
 
-/*
- * A description on one or more lines that read back to the same words: control characters become spaces, and
- * a ';' after white space (an inline comment to inih) becomes ','. A continuation line may not start with ';'
- * or '#' (inih would take it for a comment), so such a word stays on the line before.
- */
-static void
-write_description(FILE *f, const char *d)
+/* The description as written: control characters become spaces, a ';' after white space becomes ','. */
+static char *
+desc_norm(const char *d)
 {
-	char *t = strdup(d), *w, *save = NULL, *p;
-	size_t col = 0;
-	bool first = true;
+	char *t = strdup(d), *p;
 
 	if (t == NULL)
-		return;
+		return NULL;
 	for (p = t; *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 		if (*p == ';' && p > t && isspace((unsigned char)p[-1]))
 			*p = ',';
 	}
-	for (w = strtok_r(t, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save)) {
-		size_t n = strlen(w);
+	return t;
+}
 
-		if (n > WRAP)
-			n = WRAP;               /* one giant word: cut, so no line passes inih's limit */
-		if (first) {
+/*
+ * The next unit of a normalised description at *pp: a word, with the words after it that cannot start a
+ * continuation line (inih takes a line that starts with ';' or '#' for a comment). Its start, length in *len.
+ */
+static const char *
+desc_unit(const char **pp, size_t *len)
+{
+	const char *p = *pp, *s, *e;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	s = p;
+	for (;;) {
+		e = p + strcspn(p, " ");
+		p = e;
+		while (*p == ' ')
+			p++;
+		if (*p != ';' && *p != '#')
+			break;
+	}
+	*len = (size_t)(e - s);
+	*pp = p;
+	return s;
+}
+
+int
+fs_policyfile_text_writable(const char *d, char *why, size_t whylen)
+{
+	char *t = desc_norm(d);
+	const char *p = t, *u;
+	size_t n;
+	bool first = true;
+	int rc = 0;
+
+	if (t == NULL)
+		return 0;
+	while ((u = desc_unit(&p, &n)) != NULL) {
+		if (n > (first && *u == ';' ? FIRST_MAX + 1 : first && *u == '#' ? FIRST_MAX : CONT_MAX)) {
+			snprintf(why, whylen, "a word (or a word with the words after it that start with ';' or '#') of "
+			    "%zu characters; a policy file line holds at most %d", n, FS_POLICY_MAX_LINE);
+			rc = -1;
+			break;
+		}
+		first = false;
+	}
+	free(t);
+	return rc;
+}
+
+/*
+ * A description on one or more lines that read back to the same words: control characters become spaces, and
+ * a ';' after white space (an inline comment to inih) becomes ','. A continuation line may not start with ';'
+ * or '#' (inih would take it for a comment), so such a word stays on the line before; a description that starts
+ * with ';' is written right after the '=' ("description =;..."), where inih sees no comment.
+ * What cannot be written within the line limit (see fs_policyfile_text_writable) is cut.
+ */
+static void
+write_description(FILE *f, const char *d)
+{
+	char *t = desc_norm(d);
+	const char *p = t, *u;
+	size_t col = 0, n;
+	bool first = true;
+
+	if (t == NULL)
+		return;
+	while ((u = desc_unit(&p, &n)) != NULL) {
+		if (first && *u == ';') {
+			fputs("description =", f);
+			col = 13;
+		} else if (first && (n <= FIRST_MAX || *u == '#')) {
 			fputs("description = ", f);
 			col = 14;
-		} else if (col + 1 + n > WRAP && *w != ';' && *w != '#') {
+		} else if (first) {
+			fputs("description =\n  ", f);
+			col = 2;
+		} else if (col + 1 + n > WRAP) {
 			fputs("\n  ", f);
 			col = 2;
 		} else {
 			fputc(' ', f);
 			col++;
 		}
-		fwrite(w, 1, n, f);
+		if (col + n > FS_POLICY_MAX_LINE)
+			n = fs_utf8_cut(u, FS_POLICY_MAX_LINE - col);   /* unwritable: cut, so the file reads back */
+		fwrite(u, 1, n, f);
 		col += n;
 		first = false;
-		if (col > 190) {
-			/* Nothing could be wrapped (every word starts with ';' or '#'): stop before inih's limit. */
-			break;
-		}
 	}
 	if (!first)
 		fputc('\n', f);
 	free(t);
+}
+
+/* "key = value"; a value that starts with ';' right after the '=' (inih sees an inline comment after a space). */
+static void
+write_kv(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, "%s =%s%s\n", key, v[0] == ';' ? "" : " ", v);
 }
 
 int
@@ -930,22 +1198,33 @@ fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment
 		if (l->dialback)
 			fprintf(f, "dialback = %s\n", fs_dialback_name(l->dialback));
 		if (pf->from)
-			fprintf(f, "from = %s\n", pf->from);
+			write_kv(f, "from", pf->from);
 		if (pf->client_cert)
-			fprintf(f, "client-cert = %s\n", pf->client_cert);
+			write_kv(f, "client-cert", pf->client_cert);
 		if (pf->client_key)
-			fprintf(f, "client-key = %s\n", pf->client_key);
+			write_kv(f, "client-key", pf->client_key);
 		if (pf->ca_file)
-			fprintf(f, "ca-file = %s\n", pf->ca_file);
-		if (pf->timeout_ms)
-			fprintf(f, "timeout = %g\n", (double)pf->timeout_ms / 1000.0);
+			write_kv(f, "ca-file", pf->ca_file);
+		if (pf->timeout_ms) {
+			/* Whole milliseconds, exactly: "12.5", not %g's 6 significant digits. */
+			char num[40];
+			size_t m;
+
+			snprintf(num, sizeof(num), "%ld.%03ld", pf->timeout_ms / 1000, pf->timeout_ms % 1000);
+			m = strlen(num);
+			while (num[m - 1] == '0')
+				num[--m] = '\0';
+			if (num[m - 1] == '.')
+				num[--m] = '\0';
+			fprintf(f, "timeout = %s\n", num);
+		}
 		if (pf->concurrency)
 			fprintf(f, "concurrency = %u\n", pf->concurrency);
 		if (pf->listen_host)
 			fprintf(f, strchr(pf->listen_host, ':') ? "listen = [%s]:%d\n" : "listen = %s:%d\n",
 			    pf->listen_host, pf->listen_port);
 		if (pf->database)
-			fprintf(f, "database = %s\n", pf->database);
+			write_kv(f, "database", pf->database);
 	}
 	for (i = 0; i < pf->npartners; i++) {
 		const struct fs_pf_partner *p = &pf->partners[i];
@@ -962,12 +1241,18 @@ fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment
 		if (p->connect_host != NULL)
 			fprintf(f, strchr(p->connect_host, ':') != NULL ? "connect = [%s]:%d\n" : "connect = %s:%d\n",
 			    p->connect_host, p->connect_port);
-		/* Several additional-domains lines add up, so no line grows past inih's limit. */
+		/*
+		 * Continuation lines add up, so no line grows past inih's limit; a domain that starts with '#' (a
+		 * comment at the start of a continuation line) opens a new additional-domains line instead.
+		 */
 		for (k = 0, col = 0; k < p->nadditional; k++) {
 			size_t n = strlen(p->additional[k]);
-			if (col == 0 || col + 1 + n > WRAP) {
+			if (col == 0 || (col + 1 + n > WRAP && p->additional[k][0] == '#')) {
 				fprintf(f, "%sadditional-domains = ", col ? "\n" : "");
 				col = 21;
+			} else if (col + 1 + n > WRAP) {
+				fputs("\n  ", f);
+				col = 2;
 			} else {
 				fputc(' ', f);
 				col++;

@@ -144,6 +144,19 @@ fs_report_partner(const struct fs_domain_ev *d, long long now, const struct fs_s
 	return o;
 }
 
+json_t *
+fs_report_slim(const json_t *p)
+{
+	static const char *const keep[] = { "domain", "verdict", "negotiated", "reasons" };
+	json_t *o = json_object(), *v;
+	size_t i;
+
+	for (i = 0; o != NULL && i < sizeof(keep) / sizeof(keep[0]); i++)
+		if ((v = json_object_get(p, keep[i])) != NULL)
+			json_object_set(o, keep[i], v);
+	return o;
+}
+
 int
 fs_report_exit_status(const json_t *partners)
 {

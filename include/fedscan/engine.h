@@ -61,6 +61,9 @@ void fs_engine_free(struct fs_engine *e);
 /* Inbound connections the listener keeps at once, in all and per partner under audit. */
 #define FS_MAX_INBOUND 64U
 #define FS_MAX_INBOUND_PER_PARTNER 4U
+/* File descriptors counted per domain in flight, and kept in reserve (listener, DNS, database, capture). */
+#define FS_FDS_PER_DOMAIN 10U
+#define FS_FD_RESERVE (64U + FS_MAX_INBOUND)
 #define FS_DOMAIN_BUDGET(timeout_ms) (2 * (timeout_ms))
 
 #endif

@@ -34,6 +34,12 @@ struct fs_pf_partner {
 
 /* At most this many [partner] sections (or CSV rows): a documented bound on time and memory (fedscan.conf(5)). */
 #define FS_POLICY_MAX_PARTNERS 10000
+/* At most this many additional-domains for one partner (fedscan.conf(5), LIMITS). */
+#define FS_POLICY_MAX_ADDITIONAL 1000
+/* The longest connect/listen host (so that "connect = [HOST]:PORT" stays within the reader's line limit). */
+#define FS_POLICY_MAX_HOST 180
+/* The longest line the reader takes (libinih's buffer), line end excluded (fedscan.conf(5), LIMITS). */
+#define FS_POLICY_MAX_LINE 198
 
 /* A whole file. Everything the file leaves out is NULL, 0 or Unknown, so the caller knows what to default. */
 struct fs_policyfile {
@@ -73,8 +79,24 @@ const struct fs_pf_partner *fs_policyfile_find(const struct fs_policyfile *pf, c
 /* Write pf as a policy file that fs_policyfile_load reads back; comment (may be NULL) opens it as '#' lines. */
 int fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment);
 
+/*
+ * Can fs_policyfile_write write description d so that it reads back (every line within FS_POLICY_MAX_LINE)?
+ * 0, or -1 with why filled.
+ */
+int fs_policyfile_text_writable(const char *d, char *why, size_t whylen);
+
 /* Is s usable as a partner domain (non-empty, at most 253 bytes, no space, control, '/', '@', '<', '>', '&', quote, ',', ';', '[', ']')? */
 bool fs_policyfile_domain_ok(const char *s);
+/* Is s[0..n) valid UTF-8 (no overlong form, surrogate or code point past U+10FFFF)? *bad (may be NULL): where not. */
+bool fs_utf8_valid(const char *s, size_t n, size_t *bad);
+/* The longest length <= max of a prefix of s that does not end inside a UTF-8 sequence. */
+size_t fs_utf8_cut(const char *s, size_t max);
+/*
+ * v for a message on a terminal, in buf: at most max bytes then "...", with ESC and every C0 control, DEL, C1
+ * control, bidi mark, embedding, override or isolate (U+200E/F, U+202A-202E, U+2066-2069) and invalid UTF-8
+ * byte written as \xHH. Returns buf.
+ */
+const char *fs_policyfile_escape(const char *v, char *buf, size_t size, size_t max);
 /* Parse HOST, HOST:PORT, [V6]:PORT or a bare IPv6 address; port defaults to 5269. 0, or -1 with why filled. */
 int fs_policyfile_hostport(const char *v, char *host, size_t hostlen, int *port, char *why, size_t whylen);
 

@@ -22,6 +22,8 @@ json_t *fs_report_partner(const struct fs_domain_ev *d, long long now, const str
 void fs_report_text_local(FILE *f, const json_t *local, bool color);
 /* Print a partner object as text: endpoints, settings with why, negotiated method, verdict, reasons. */
 void fs_report_text_partner(FILE *f, const json_t *partner, bool color, int verbose);
+/* A small copy of a partner object (domain, verdict, negotiated, reasons): enough for summaries and exit codes. */
+json_t *fs_report_slim(const json_t *partner);
 /* The exit status for a set of partner verdicts (DESIGN.md: 0, 1, 2, 3). */
 int fs_report_exit_status(const json_t *partners);
 

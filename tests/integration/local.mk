@@ -26,6 +26,7 @@ INTEGRATION_TESTS = \
 	tests/integration/srv_endpoints.test \
 	tests/integration/ejabberd.test \
 	tests/integration/authoritative.test \
+	tests/integration/report_html.test \
 	tests/integration/endpoints_more.test \
 	tests/integration/cli_usage.test
 

@@ -319,7 +319,7 @@ test_import_bad(void)
 	BAD("\"a.example\",\"Required\",\"Required\",\"True\n", "p.csv:2: a quoted field starts here and is never closed",
 	    "unterminated quote");
 	BAD("\"a.example\",\"Required\",\"Req\nuired\",\"True\"\n\"b.example,x\n",
-	    "p.csv:2: SaslNegotiation 'Req?uired' is not Required, Optional or NotSupported\n"
+	    "p.csv:2: SaslNegotiation 'Req\\x0Auired' is not Required, Optional or NotSupported\n"
 	    "p.csv:4: a quoted field starts here and is never closed",
 	    "unterminated quote: the line it opens on, after a multi-line field; errors before it kept");
 	BAD("\"a.example\"x,\"Required\",\"Required\",\"True\"\n",

@@ -520,6 +520,86 @@ test_misc(void)
 	    strcmp(why, "no usable host") == 0, "hostport: no host");
 }
 
+/* Write pf, read it back: the policy read, or NULL (err says why). */
+static struct fs_policyfile *
+roundtrip(const struct fs_policyfile *pf)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	struct fs_policyfile *b = NULL;
+
+	if (m == NULL)
+		return NULL;
+	fs_policyfile_write(m, pf, "a comment\nof two lines");
+	fclose(m);
+	if (fs_policyfile_parse("rt.conf", buf, &b, err, sizeof(err)) != 0)
+		diag("%s\nwritten:\n%s", err, buf);
+	free(buf);
+	return b;
+}
+
+/* The fixes of the hostile-file report (issue 8). */
+static void
+test_hostile(void)
+{
+	struct fs_policyfile *pf, *b;
+	struct fs_pf_partner *p;
+	char buf[256], big[200];
+	size_t i;
+
+	is_string("t.conf:2: not valid UTF-8", parse_err("[partner a.example]\ndescription = caf\xe9\n"),
+	    "invalid UTF-8 in a value: an error with its line");
+	is_string("t.conf:2: not valid UTF-8", parse_err("[partner a.example]\n# \xed\xa0\x80 surrogate\n"),
+	    "invalid UTF-8 in a comment too");
+	ok(strstr(parse_err("[partner a.example]\nconnect = \x1b[31m\xc2\x9bx\xe2\x80\xae\n"), "\x1b") == NULL &&
+	    strstr(err, "\\x1B[31m\\xC2\\x9Bx\\xE2\\x80\\xAE") != NULL, "connect: ESC, C1 and bidi quoted as \\xHH");
+	is_string("a\\x1Bb\\xE2\\x80\\x8Fc\\xFF", fs_policyfile_escape("a\x1b" "b\xe2\x80\x8f" "c\xff", buf, sizeof(buf), 80),
+	    "fs_policyfile_escape: ESC, U+200F and an invalid byte");
+	ok(strstr(parse_err("[local]\nlisten = ::]:\n"), "t.conf:2: listen:") != NULL,
+	    "listen '::]:' (a host that cannot be written back) is refused");
+	/* 1001 additional domains: the limit. */
+	{
+		char *t = malloc(1001 * 16 + 64), *o = t;
+		o += sprintf(o, "[partner a.example]\nadditional-domains = ");
+		for (i = 0; i < 1001; i++)
+			o += sprintf(o, "%sd%zu.example\n", i ? "  " : "", i);
+		ok(strstr(parse_err(t), "more than 1000 domains for one partner") != NULL, "additional-domains: 1000 at most");
+		free(t);
+	}
+	is_string("t.conf:3: duplicate partner b.example: it has its own section on line 4 and is an additional domain "
+	    "of [partner a.example]\nt.conf:5: duplicate partner c.example: already an additional domain of "
+	    "[partner a.example]", parse_err("[partner a.example]\n\nadditional-domains = b.example c.example\n"
+	    "[partner b.example]\nadditional-domains = c.example\n"), "duplicates across partners (sorted check)");
+
+	/* The writer: values that read back the same. */
+	pf = fs_policyfile_new("w");
+	pf->timeout_ms = 1234567;
+	pf->database = strdup(";x");
+	p = fs_policyfile_add_partner(pf, "a.example");
+	p->description = strdup(";starts with a semicolon");
+	p = fs_policyfile_add_partner(pf, "b.example");
+	memset(big, 'w', 180);
+	big[180] = '\0';
+	snprintf(buf, sizeof(buf), "short %s", big);
+	p->description = strdup(buf);
+	p = fs_policyfile_add_partner(pf, "c.example");
+	p->description = strdup("x #1 #2 #3 #4 #5 #6 #7 #8 #9 #10 #11 #12 #13 #14 #15 #16 #17 #18 #19 #20 #21 #22 #23 "
+	    "#24 #25 #26 #27 #28 #29 #30 #31 #32 #33 #34 #35 #36 #37 #38 #39 #40 #41 #42 #43 #44 #45 #46 #47 #48 #49 "
+	    "y #1 #2 #3 #4 #5 #6 #7 #8 #9 #10 #11 #12 #13 #14 #15 #16 #17 #18 #19 #20 #21 #22 #23");
+	b = roundtrip(pf);
+	ok(b != NULL, "written policy reads back");
+	if (b != NULL) {
+		ok(b->timeout_ms == 1234567, "timeout 1234.567 s kept to the ms (%ld)", b->timeout_ms);
+		is_string(";x", b->database, "database ';x' kept");
+		is_string(";starts with a semicolon", b->partners[0].description, "a description that starts with ';'");
+		is_string(pf->partners[1].description, b->partners[1].description, "a word of 180 characters kept whole");
+		is_string(pf->partners[2].description, b->partners[2].description, "runs of '#' words kept");
+	}
+	fs_policyfile_free(b);
+	fs_policyfile_free(pf);
+}
+
 int
 main(void)
 {
@@ -533,6 +613,7 @@ main(void)
 	test_compare();
 	test_annotate();
 	test_misc();
+	test_hostile();
 	{
 		char cmd[600];
 		snprintf(cmd, sizeof(cmd), "chmod -R u+rwx %s && rm -rf %s", tmpdir, tmpdir);
