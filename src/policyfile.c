@@ -1064,7 +1064,7 @@ write_comment(FILE *f, const char *text)
 static char *
 desc_norm(const char *d)
 {
-	char *t = strdup(d), *p;
+	char *t = strdup(d), *p, *o;
 
 	if (t == NULL)
 		return NULL;
@@ -1074,6 +1074,13 @@ desc_norm(const char *d)
 		if (*p == ';' && p > t && isspace((unsigned char)p[-1]))
 			*p = ',';
 	}
+	/* Runs of spaces become one, as the reader joins the words. */
+	for (p = o = t; *p; p++)
+		if (*p != ' ' || (o > t && o[-1] != ' '))
+			*o++ = *p;
+	if (o > t && o[-1] == ' ')
+		o--;
+	*o = '\0';
 	return t;
 }
 

@@ -33,16 +33,11 @@ check_message(const char *err)
 		size_t n = nl != NULL ? (size_t)(nl - line) : strlen(line);
 
 		if (n <= strlen(NAME) || strncmp(line, NAME ":", strlen(NAME) + 1) != 0) {
-			/* A value with a line end, quoted raw in a message, splits it (see below). */
-			if (!(strstr(err, "ProxyFqdn '") != NULL && fz_known("fs_policyfile_hostport quotes the host raw "
-			    "in its message (no echo()): a line end in ProxyFqdn splits the message"))) {
-				fprintf(stderr, "message line without '" NAME ":': %.*s\n", (int)n, line);
-				abort();
-			}
+			fprintf(stderr, "message line without '" NAME ":': %.*s\n", (int)n, line);
+			abort();
 		}
 		for (p = line; p < line + n; p++)
-			if (((unsigned char)*p < 0x20 || *p == 0x7f) && !(strstr(err, "ProxyFqdn '") != NULL &&
-			    fz_known("fs_policyfile_hostport quotes the host raw in its message (no echo())"))) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
 				fprintf(stderr, "control character 0x%02x in the message line: %.*s\n", (unsigned char)*p,
 				    (int)n, line);
 				abort();

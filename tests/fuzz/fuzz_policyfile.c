@@ -36,9 +36,7 @@ check_message(const char *err)
 			abort();
 		}
 		for (p = line; p < line + n; p++)
-			if (((unsigned char)*p < 0x20 || *p == 0x7f) &&
-			    !(memmem(line, n, "; use HOST or HOST:PORT", 23) != NULL &&
-			    fz_known("fs_policyfile_hostport quotes the host raw in its message (no echo())"))) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
 				fprintf(stderr, "control character 0x%02x in the message line: %.*s\n", (unsigned char)*p,
 				    (int)n, line);
 				abort();

@@ -567,7 +567,7 @@ test_hostile(void)
 		ok(strstr(parse_err(t), "more than 1000 domains for one partner") != NULL, "additional-domains: 1000 at most");
 		free(t);
 	}
-	is_string("t.conf:3: duplicate partner b.example: it has its own section on line 4 and is an additional domain "
+	is_string("t.conf:4: duplicate partner b.example: it has its own section on line 4 and is an additional domain "
 	    "of [partner a.example]\nt.conf:5: duplicate partner c.example: already an additional domain of "
 	    "[partner a.example]", parse_err("[partner a.example]\n\nadditional-domains = b.example c.example\n"
 	    "[partner b.example]\nadditional-domains = c.example\n"), "duplicates across partners (sorted check)");
