@@ -24,7 +24,34 @@ struct check_run {
 	bool color;
 	bool store_failed;
 	bool interrupted;
+	bool json_open;        /* the JSON document's head is out; each partner follows as it is done */
+	size_t nprinted;
 };
+
+/* --json streams: the head now, each partner when done, the tail at the end, so memory stays flat. */
+static void
+json_head(struct check_run *run)
+{
+	fputs("{\n  \"local\": ", stdout);
+	json_dumpf(run->local, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputs(",\n  \"partners\": [", stdout);
+	run->json_open = true;
+}
+
+static void
+json_tail(struct check_run *run, const json_t *capj)
+{
+	if (!run->json_open)
+		return;
+	fputs(run->nprinted > 0 ? "\n  ]" : "]", stdout);
+	if (capj != NULL) {
+		fputs(",\n  \"capture\": ", stdout);
+		json_dumpf(capj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	}
+	fputs("\n}\n", stdout);
+	fflush(stdout);
+	run->json_open = false;
+}
 
 static void
 domain_done(void *ud, const struct fs_domain_ev *ev)
@@ -49,13 +76,16 @@ domain_done(void *ud, const struct fs_domain_ev *ev)
 		fs_error("%s: not recorded: %s", ev->domain, err);
 		run->store_failed = true;
 	}
-	if (!run->cli->json && run->cli->verbose >= 0)
+	if (run->json_open) {
+		fputs(run->nprinted++ > 0 ? ",\n" : "\n", stdout);
+		json_dumpf(p, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	} else if (!run->cli->json && run->cli->verbose >= 0) {
 		fs_report_text_partner(stdout, p, run->color, run->cli->verbose);
+	}
 	fflush(stdout);
-	/* Only --json needs every whole result at the end; otherwise keep what the exit status needs. */
-	json_array_append_new(run->partners, run->cli->json ? p : fs_report_slim(p));
-	if (!run->cli->json)
-		json_decref(p);
+	/* Printed and recorded: keep only what the exit status needs. */
+	json_array_append_new(run->partners, fs_report_slim(p));
+	json_decref(p);
 }
 
 int
@@ -117,7 +147,9 @@ fs_cmd_check(struct fs_cli *cli)
 	}
 	if (cap != NULL && fs_cmd_capture_start(cli, cap, e) != 0)
 		goto out;
-	if (!cli->json && cli->verbose >= 0)
+	if (cli->json)
+		json_head(&run);
+	else if (cli->verbose >= 0)
 		fs_report_text_local(stdout, run.local, run.color);
 	if (fs_engine_run(e) != 0) {
 		fs_error("the event loop failed");
@@ -128,18 +160,12 @@ fs_cmd_check(struct fs_cli *cli)
 		fs_error("%s", err);
 		run.store_failed = true;
 	}
-	if (cli->json) {
-		json_t *doc = json_pack("{s:O, s:O}", "local", run.local, "partners", run.partners);
-		if (capj != NULL)
-			json_object_set(doc, "capture", capj);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(doc);
-	}
+	json_tail(&run, capj);
 	rc = fs_report_exit_status(run.partners);
 	if (run.store_failed && rc < FS_EXIT_ERROR)
 		rc = FS_EXIT_ERROR;
 out:
+	json_tail(&run, capj);  /* a failure after the head still leaves one valid document */
 	fs_engine_free(e);
 	fs_capture_close(cap);
 	json_decref(capj);
