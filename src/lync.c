@@ -508,30 +508,10 @@ row_to_partner(struct csv *c, struct fs_policyfile *pf, const int *col, int *lin
  * A domain claimed twice (an additional domain that is a partner, or that an earlier row or the same row already
  * lists) would not read back (fedscan.conf(5)): the later claim is left out, with a warning. Sorted: n log n.
  */
-struct claim {
-	const char *name;
-	size_t partner, k;              /* k: SIZE_MAX for the partner's own domain */
-};
-
-static int
-cmp_claim(const void *a, const void *b)
-{
-	const struct claim *x = a, *y = b;
-	int d = strcmp(x->name, y->name);
-
-	if (d != 0)
-		return d;
-	if (x->k == SIZE_MAX || y->k == SIZE_MAX)
-		return (x->k != SIZE_MAX) - (y->k != SIZE_MAX);
-	if (x->partner != y->partner)
-		return x->partner < y->partner ? -1 : 1;
-	return (x->k > y->k) - (x->k < y->k);
-}
-
 static void
 drop_duplicates(struct csv *c, struct fs_policyfile *pf, const int *lines)
 {
-	struct claim *v;
+	struct fs_pf_claim *v;
 	size_t i, k, n = pf->npartners, g, h, j;
 	char sb[96], sb2[96];
 
@@ -544,11 +524,11 @@ drop_duplicates(struct csv *c, struct fs_policyfile *pf, const int *lines)
 		return;
 	}
 	for (i = 0, n = 0; i < pf->npartners; i++) {
-		v[n++] = (struct claim){ pf->partners[i].domain, i, SIZE_MAX };
+		v[n++] = (struct fs_pf_claim){ pf->partners[i].domain, i, SIZE_MAX };
 		for (k = 0; k < pf->partners[i].nadditional; k++)
-			v[n++] = (struct claim){ pf->partners[i].additional[k], i, k };
+			v[n++] = (struct fs_pf_claim){ pf->partners[i].additional[k], i, k };
 	}
-	qsort(v, n, sizeof(*v), cmp_claim);
+	qsort(v, n, sizeof(*v), fs_pf_claim_cmp);
 	for (g = 0; g < n; g = h) {
 		for (h = g + 1; h < n && strcmp(v[h].name, v[g].name) == 0; h++)
 			;

@@ -833,16 +833,10 @@ handler(void *user, const char *section, const char *name, const char *value)
 }
 
 /* A domain claimed twice across sections: as a partner and as another's additional domain, or two additional. */
-struct claim {
-	const char *name;
-	size_t partner;
-	size_t k;                       /* index in additional-domains; SIZE_MAX: the partner's own domain */
-};
-
-static int
-cmp_claim(const void *a, const void *b)
+int
+fs_pf_claim_cmp(const void *a, const void *b)
 {
-	const struct claim *x = a, *y = b;
+	const struct fs_pf_claim *x = a, *y = b;
 	int d = strcmp(x->name, y->name);
 
 	if (d != 0)
@@ -860,7 +854,7 @@ static void
 cross_check(struct ctx *c)
 {
 	struct fs_policyfile *pf = c->pf;
-	struct claim *v;
+	struct fs_pf_claim *v;
 	size_t i, k, n = pf->npartners, g, h;
 	char e1[ECHO_MAX + 4], e2[ECHO_MAX + 4];
 
@@ -873,11 +867,11 @@ cross_check(struct ctx *c)
 		return;
 	}
 	for (i = 0, n = 0; i < pf->npartners; i++) {
-		v[n++] = (struct claim){ pf->partners[i].domain, i, SIZE_MAX };
+		v[n++] = (struct fs_pf_claim){ pf->partners[i].domain, i, SIZE_MAX };
 		for (k = 0; k < pf->partners[i].nadditional; k++)
-			v[n++] = (struct claim){ pf->partners[i].additional[k], i, k };
+			v[n++] = (struct fs_pf_claim){ pf->partners[i].additional[k], i, k };
 	}
-	qsort(v, n, sizeof(*v), cmp_claim);
+	qsort(v, n, sizeof(*v), fs_pf_claim_cmp);
 	for (g = 0; g < n; g = h) {
 		for (h = g + 1; h < n && strcmp(v[h].name, v[g].name) == 0; h++)
 			;

@@ -32,6 +32,14 @@ struct fs_pf_partner {
 	char *comment;                 /* written as '#' lines before the keys (import); never read back */
 };
 
+/* A domain a partner claims: its own (k = SIZE_MAX) or its k-th additional domain; for duplicate checks. */
+struct fs_pf_claim {
+	const char *name;
+	size_t partner, k;
+};
+/* qsort order for claims: by name, the partner's own domain first, then in file order. */
+int fs_pf_claim_cmp(const void *a, const void *b);
+
 /* At most this many [partner] sections (or CSV rows): a documented bound on time and memory (fedscan.conf(5)). */
 #define FS_POLICY_MAX_PARTNERS 10000
 /* At most this many additional-domains for one partner (fedscan.conf(5), LIMITS). */
