@@ -14,7 +14,7 @@
 
 enum {
 	O_DB = 256, O_NO_DB, O_POLICY, O_TLS, O_SASL, O_DIALBACK, O_FROM, O_CERT, O_KEY, O_CA, O_TIMEOUT, O_CONC,
-	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_LISTEN, O_PTLS, O_PSASL, O_PDB, O_VERSION,
+	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_LISTEN, O_PERADDR, O_PTLS, O_PSASL, O_PDB, O_VERSION,
 	O_PARTNERS, O_FORMAT, O_KEEP_DAYS, O_EXPIRY_DAYS,
 	O_USER, O_PORT,
 };
@@ -40,6 +40,7 @@ static const struct option longopts[] = {
 	{ "direct-tls", no_argument, NULL, O_DIRECT },
 	{ "resolver", required_argument, NULL, O_RESOLVER },
 	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "per-address", required_argument, NULL, O_PERADDR },
 	{ "partner-tls", required_argument, NULL, O_PTLS },
 	{ "partner-sasl", required_argument, NULL, O_PSASL },
 	{ "partner-dialback", required_argument, NULL, O_PDB },
@@ -83,6 +84,7 @@ fs_cli_usage(FILE *f)
 	    "  --listen ADDR[:PORT]      authoritative mode: answer the partners' dialback connect-back for --from\n"
 	    "  --timeout SECONDS         per connection (default 15)\n"
 	    "  --concurrency N           domains in flight (default 32)\n"
+	    "  --per-address N           connections at once to one partner address (default 64)\n"
 	    "  --capture FILE.pcap       check, scan: capture the audit's own packets to FILE, TLS keys to FILE.keys\n"
 	    "  --user NAME               with --capture as root: run as NAME once the capture is open (default nobody)\n"
 	    "  --port N                  pcap: also an s2s port besides 5269 (repeatable)\n"
@@ -328,6 +330,10 @@ fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
 		case O_CONNECT: cli->connect = optarg; r = parse_connect(cli, optarg); break;
 		case O_DIRECT: cli->eng.direct_tls = true; break;
 		case O_RESOLVER: cli->eng.resolver = optarg; break;
+		case O_PERADDR:
+			if ((r = parse_number("--per-address", optarg, 1, 10000, &d)) == 0)
+				cli->eng.per_address = (unsigned)d;
+			break;
 		case O_LISTEN:
 			r = parse_hostport("--listen", optarg, cli->listen_host, sizeof(cli->listen_host),
 			    &cli->eng.listen_port);

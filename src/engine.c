@@ -31,7 +31,7 @@
 #define READBUF 16384
 #define MAX_TARGETS 32
 
-enum cstate { C_CONNECTING = 0, C_OPEN, C_HANDSHAKE, C_CLOSED };
+enum cstate { C_CONNECTING = 0, C_OPEN, C_HANDSHAKE, C_CLOSED, C_WAITING };
 
 struct job;
 
@@ -44,6 +44,9 @@ struct conn {
 	struct fs_outbound_ev oev; /* inbound: what the partner did on this connection */
 	struct fs_conn_ev own_ev;  /* inbound: transport evidence nobody reads but the engine */
 	struct fs_engine *e;
+	unsigned epi;              /* outbound: the endpoint */
+	bool counted;              /* outbound: holds one of its address's --per-address slots */
+	TAILQ_ENTRY(conn) wlink;   /* C_WAITING: in the engine's queue for a slot */
 	int fd;
 	SSL *ssl;
 	enum cstate st;
@@ -107,6 +110,16 @@ struct fs_engine {
 	TAILQ_HEAD(, conn) inbound;
 	unsigned ninbound;
 	unsigned long refused;
+	/* Politeness: connections at once per partner address, and the connections waiting for a slot. */
+	struct addrcount *addrs[FS_ADDR_BUCKETS];
+	TAILQ_HEAD(, conn) waiting;
+	bool wake_pending;
+};
+
+struct addrcount {
+	char addr[FS_EV_SHORT];
+	unsigned n;
+	struct addrcount *next;
 };
 
 static void job_maybe_done(struct job *j);
@@ -132,12 +145,79 @@ want_write(struct conn *c)
 		event_add(c->wr, NULL);
 }
 
+static struct addrcount **
+addr_slot(struct fs_engine *e, const char *addr)
+{
+	uint32_t h = 2166136261u;
+	const char *p;
+	struct addrcount **a;
+
+	for (p = addr; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (a = &e->addrs[h % FS_ADDR_BUCKETS]; *a != NULL; a = &(*a)->next)
+		if (strcmp((*a)->addr, addr) == 0)
+			break;
+	return a;
+}
+
+/* Connections open to addr now. */
+static unsigned
+addr_count(struct fs_engine *e, const char *addr)
+{
+	struct addrcount **a = addr_slot(e, addr);
+
+	return *a != NULL ? (*a)->n : 0;
+}
+
+static void
+addr_add(struct fs_engine *e, const char *addr, int d)
+{
+	struct addrcount **a = addr_slot(e, addr), *n;
+
+	if (*a == NULL) {
+		if (d < 0 || (n = calloc(1, sizeof(*n))) == NULL)
+			return;
+		FS_EV_SET(n->addr, addr);
+		*a = n;
+	}
+	if (d < 0 && (*a)->n > 0)
+		(*a)->n--;
+	else if (d > 0)
+		(*a)->n++;
+	if ((*a)->n == 0) {
+		n = *a;
+		*a = n->next;
+		free(n);
+	}
+}
+
+static void wake_waiting(evutil_socket_t fd, short what, void *arg);
+
+/* A slot is free at an address: start waiting connections soon, from the top of the loop (never nested). */
+static void
+schedule_wake(struct fs_engine *e)
+{
+	struct timeval now = { 0, 0 };
+
+	if (e->wake_pending || TAILQ_EMPTY(&e->waiting))
+		return;
+	if (event_base_once(e->base, -1, EV_TIMEOUT, wake_waiting, e, &now) == 0)
+		e->wake_pending = true;
+}
+
 /* The peer is gone or we are done: release the socket now, the struct in conn_after(). */
 static void
 conn_close(struct conn *c)
 {
 	if (c->st == C_CLOSED)
 		return;
+	if (c->st == C_WAITING)
+		TAILQ_REMOVE(&c->e->waiting, c, wlink);
+	if (c->counted) {
+		addr_add(c->e, c->job->ev.endpoints[c->epi].address, -1);
+		c->counted = false;
+		schedule_wake(c->e);
+	}
 	c->st = C_CLOSED;
 	/* Events first: epoll must forget the descriptor before it is closed (and maybe reused). */
 	if (c->rd != NULL)
@@ -508,6 +588,7 @@ conn_step(struct conn *c)
 		do_read(c);
 		break;
 	case C_CLOSED:
+	case C_WAITING:
 		break;
 	}
 }
@@ -533,6 +614,11 @@ on_conn_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
+	if (c->st == C_WAITING) {
+		FS_EV_SET(c->ev->connect_error, "no free slot at this address within the domain's time budget "
+		    "(--per-address)");
+		FS_EV_SET(c->ev->close_reason, c->ev->connect_error);
+	}
 	if (c->st == C_HANDSHAKE && c->ev->tls.error[0] == '\0')
 		FS_EV_SET(c->ev->tls.error, "no answer to the TLS handshake before the timeout");
 	if (c->st == C_HANDSHAKE)
@@ -587,32 +673,27 @@ record_stream(int fd, const struct fs_endpoint_ev *ep, struct fs_conn_ev *ev)
 	    v6 ? "[" : "", ep->address, v6 ? "]" : "", ep->port);
 }
 
+/* Open a connection's socket and connect; on failure it is closed (the caller destroys it at top level). */
 static void
-conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct fs_probe_env *env)
+conn_open(struct conn *c)
 {
+	struct job *j = c->job;
 	struct fs_engine *e = j->e;
-	struct fs_endpoint_ev *ep = &j->ev.endpoints[epi];
-	struct fs_conn_ev *ev = &ep->conns[p->kind];
+	struct fs_endpoint_ev *ep = &j->ev.endpoints[c->epi];
+	struct fs_conn_ev *ev = c->ev;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct timeval tv;
-	struct conn *c;
 	long left;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return;
-	c->job = j;
-	c->e = e;
-	c->ev = ev;
-	c->fd = -1;
-	c->direct = ep->direct_tls;
-	clock_gettime(CLOCK_MONOTONIC, &c->t0);
-	TAILQ_INSERT_TAIL(&j->conns, c, link);
-	if (ep->nconns <= (unsigned)p->kind)
-		ep->nconns = (unsigned)p->kind + 1;
-	if ((c->sess = fs_session_new(p, env, ev)) == NULL ||
-	    fs_xmlstream_new(NULL, &xml_cbs, c, &c->xs) != 0) {
-		FS_EV_SET(ev->close_reason, "out of memory");
+	/* Each connection gets --timeout, but never past the domain's budget (DNS and waiting included). */
+	left = FS_DOMAIN_BUDGET(e->o.timeout_ms) - ms_since(&j->t0);
+	if (left > e->o.timeout_ms)
+		left = e->o.timeout_ms;
+	if (left <= 0) {
+		FS_EV_SET(ev->connect_error, "the domain's time budget was spent before this connection");
+		FS_EV_SET(ev->close_reason, "the domain's time budget was spent before this connection");
+		ev->timed_out = true;
 		goto fail;
 	}
 	if (sockaddr_of(ep, &ss, &sl) != 0) {
@@ -627,24 +708,17 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 	}
 	c->rd = event_new(e->base, c->fd, EV_READ | EV_PERSIST, on_io, c);
 	c->wr = event_new(e->base, c->fd, EV_WRITE, on_io, c);
-	c->timer = evtimer_new(e->base, on_conn_timer, c);
-	if (c->rd == NULL || c->wr == NULL || c->timer == NULL) {
+	if (c->rd == NULL || c->wr == NULL) {
 		FS_EV_SET(ev->close_reason, "out of memory");
-		goto fail;
-	}
-	/* Each connection gets --timeout, but never past the domain's budget (DNS included). */
-	left = FS_DOMAIN_BUDGET(e->o.timeout_ms) - ms_since(&j->t0);
-	if (left > e->o.timeout_ms)
-		left = e->o.timeout_ms;
-	if (left <= 0) {
-		FS_EV_SET(ev->connect_error, "the domain's time budget was spent before this connection");
-		FS_EV_SET(ev->close_reason, "the domain's time budget was spent before this connection");
-		ev->timed_out = true;
 		goto fail;
 	}
 	tv.tv_sec = left / 1000;
 	tv.tv_usec = (left % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	addr_add(e, ep->address, +1);
+	c->counted = true;
+	c->st = C_CONNECTING;
 	/* --capture widens its filter to this endpoint before the SYN leaves. */
 	if (e->o.on_connect != NULL)
 		e->o.on_connect(e->o.on_connect_ud, ep->address, ep->port);
@@ -654,14 +728,78 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 		goto fail;
 	}
 	record_stream(c->fd, ep, ev);
-	c->st = C_CONNECTING;
 	event_add(c->rd, NULL);
 	event_add(c->wr, NULL);
-	fs_debug("%s: %s [%s]:%d connecting", j->ev.domain, p->name, ep->address, ep->port);
+	fs_debug("%s: %s [%s]:%d connecting", j->ev.domain, fs_conn_kind_name(ev->kind), ep->address, ep->port);
 	return;
 fail:
 	conn_close(c);
-	conn_destroy(c);
+}
+
+static void
+conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct fs_probe_env *env)
+{
+	struct fs_engine *e = j->e;
+	struct fs_endpoint_ev *ep = &j->ev.endpoints[epi];
+	struct fs_conn_ev *ev = &ep->conns[p->kind];
+	struct timeval tv;
+	struct conn *c;
+	long left;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	c->job = j;
+	c->e = e;
+	c->ev = ev;
+	c->epi = epi;
+	c->fd = -1;
+	c->direct = ep->direct_tls;
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	TAILQ_INSERT_TAIL(&j->conns, c, link);
+	if (ep->nconns <= (unsigned)p->kind)
+		ep->nconns = (unsigned)p->kind + 1;
+	if ((c->sess = fs_session_new(p, env, ev)) == NULL ||
+	    fs_xmlstream_new(NULL, &xml_cbs, c, &c->xs) != 0 ||
+	    (c->timer = evtimer_new(e->base, on_conn_timer, c)) == NULL) {
+		FS_EV_SET(ev->close_reason, "out of memory");
+		conn_close(c);
+		conn_destroy(c);
+		return;
+	}
+	if (addr_count(e, ep->address) >= e->o.per_address) {
+		/* Politeness: wait for a slot at this address, but never past the domain's budget. */
+		left = FS_DOMAIN_BUDGET(e->o.timeout_ms) - ms_since(&j->t0);
+		tv.tv_sec = left > 0 ? left / 1000 : 0;
+		tv.tv_usec = left > 0 ? (left % 1000) * 1000 : 0;
+		evtimer_add(c->timer, &tv);
+		c->st = C_WAITING;
+		TAILQ_INSERT_TAIL(&e->waiting, c, wlink);
+		return;
+	}
+	conn_open(c);
+	conn_after(c);
+}
+
+static void
+wake_waiting(evutil_socket_t fd, short what, void *arg)
+{
+	struct fs_engine *e = arg;
+	struct conn *c, *next;
+
+	e->wake_pending = false;
+	for (c = TAILQ_FIRST(&e->waiting); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, wlink);
+		if (addr_count(e, c->job->ev.endpoints[c->epi].address) >= e->o.per_address)
+			continue;
+		TAILQ_REMOVE(&e->waiting, c, wlink);
+		c->st = C_CONNECTING;
+		conn_open(c);
+		if (c->st == C_CLOSED) {
+			/* Destroying may finish its domain and start others, adding to the queue: start over. */
+			conn_destroy(c);
+			next = TAILQ_FIRST(&e->waiting);
+		}
+	}
 }
 
 /* ---- domains ---- */
@@ -1142,6 +1280,9 @@ fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud,
 	e->lfd = -1;
 	TAILQ_INIT(&e->jobs);
 	TAILQ_INIT(&e->inbound);
+	TAILQ_INIT(&e->waiting);
+	if (e->o.per_address == 0)
+		e->o.per_address = FS_DEFAULT_PER_ADDRESS;
 	RAND_bytes(e->secret, sizeof(e->secret));
 	if ((e->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
@@ -1264,6 +1405,13 @@ fs_engine_free(struct fs_engine *e)
 		event_free(e->lev);
 	if (e->lfd >= 0)
 		close(e->lfd);
+	for (i = 0; i < FS_ADDR_BUCKETS; i++) {
+		struct addrcount *a, *an;
+		for (a = e->addrs[i]; a != NULL; a = an) {
+			an = a->next;
+			free(a);
+		}
+	}
 	/* Destroying the resolver fires pending callbacks; no job is left for them to touch. */
 	e->running = 0;
 	fs_dns_free(e->dns);

@@ -27,6 +27,7 @@ INTEGRATION_TESTS = \
 	tests/integration/ejabberd.test \
 	tests/integration/authoritative.test \
 	tests/integration/report_html.test \
+	tests/integration/politeness.test \
 	tests/integration/endpoints_more.test \
 	tests/integration/cli_usage.test
 
