@@ -550,6 +550,22 @@ static const char html_script[] =
     "   return d*p.localeCompare(q,undefined,{numeric:true});});\n"
     "  rows.forEach(function(r){b.appendChild(r);});});});});\n";
 
+
+/* "Local policy: TLS x, SASL y, Dialback z (matrix row n)." with the format's own escaping. */
+static void
+local_policy(FILE *f, const json_t *local, void (*esc)(FILE *, const char *))
+{
+	fputs("Local policy: TLS ", f);
+	esc(f, str(local, "tls"));
+	fputs(", SASL ", f);
+	esc(f, str(local, "sasl"));
+	fputs(", Dialback ", f);
+	esc(f, str(local, "dialback"));
+	if (json_is_integer(json_object_get(local, "row")))
+		fprintf(f, " (matrix row %lld)", (long long)json_integer_value(json_object_get(local, "row")));
+	fputc('.', f);
+}
+
 static void
 html_counts(FILE *f, const struct rows *r)
 {
@@ -598,15 +614,9 @@ fs_export_html(FILE *f, const json_t *doc)
 	fs_html_escape(f, str(scan, "fedscan_version"));
 	fputs(".</p>\n", f);
 	if (json_is_object(local)) {
-		fputs("<p class=\"meta\">Local policy: TLS ", f);
-		fs_html_escape(f, str(local, "tls"));
-		fputs(", SASL ", f);
-		fs_html_escape(f, str(local, "sasl"));
-		fputs(", Dialback ", f);
-		fs_html_escape(f, str(local, "dialback"));
-		if (json_is_integer(json_object_get(local, "row")))
-			fprintf(f, " (matrix row %lld)", (long long)json_integer_value(json_object_get(local, "row")));
-		fputs(".</p>\n", f);
+		fputs("<p class=\"meta\">", f);
+		local_policy(f, local, fs_html_escape);
+		fputs("</p>\n", f);
 	}
 	fprintf(f, "<h2>Summary: %zu partner%s</h2>\n", r.n, r.n == 1 ? "" : "s");
 	if (r.n > 0)
@@ -694,15 +704,8 @@ fs_export_markdown(FILE *f, const json_t *doc)
 	fs_md_escape(f, str(scan, "fedscan_version"));
 	fputs(".", f);
 	if (json_is_object(local)) {
-		fputs(" Local policy: TLS ", f);
-		fs_md_escape(f, str(local, "tls"));
-		fputs(", SASL ", f);
-		fs_md_escape(f, str(local, "sasl"));
-		fputs(", Dialback ", f);
-		fs_md_escape(f, str(local, "dialback"));
-		if (json_is_integer(json_object_get(local, "row")))
-			fprintf(f, " (matrix row %lld)", (long long)json_integer_value(json_object_get(local, "row")));
-		fputs(".", f);
+		fputc(' ', f);
+		local_policy(f, local, fs_md_escape);
 	}
 	fprintf(f, "\n\n**%zu partner%s**", r.n, r.n == 1 ? "" : "s");
 	if (r.n > 0)
