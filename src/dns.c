@@ -3,7 +3,10 @@
 #include <arpa/nameser.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ares.h>
 #include <event2/event.h>
@@ -13,6 +16,47 @@
 #define MAX_SOCKS 16
 #define MAX_SRV 32
 #define MAX_ADDRS 16
+/*
+ * Lookups sent at once. A burst of 2 x --concurrency SRV queries overflowed a small resolver's socket buffer
+ * (dnsmasq dropped ~440 per 1000-domain run, each retried seconds later): the rest wait their turn here.
+ */
+#define MAX_INFLIGHT 64
+#define CACHE_BUCKETS 4096
+#define CACHE_MAX 200000      /* names remembered per run; past this, answers are used once and forgotten */
+
+enum qkind { Q_SRV = 0, Q_ADDR };
+enum qstate { Q_QUEUED = 0, Q_SENT, Q_DONE };
+
+/* Someone waiting for a name's answer. */
+struct waiter {
+	union {
+		fs_dns_srv_cb srv;
+		fs_dns_addr_cb addr;
+	} cb;
+	void *ud;
+	struct waiter *next;
+};
+
+/*
+ * One name's lookup: queued, sent, or answered. Answered entries are the per-run cache (1000 domains sharing 4
+ * SRV targets asked A/AAAA for them ~1000 times each); lookups of a name already in flight wait on its entry.
+ * Failures (timeouts, SERVFAIL) are not kept: the next domain asks again.
+ */
+struct entry {
+	struct fs_dns *d;
+	enum qkind kind;
+	enum qstate state;
+	char name[FS_DNS_NAME + 32];
+	int status;
+	char *err;
+	void *recs;           /* struct fs_srv_rec[] or struct sockaddr_storage[] */
+	unsigned n;
+	struct waiter *waiters;
+	struct entry *hnext;  /* hash chain (answered or in flight) */
+	struct entry *qnext;  /* the send queue, or the ready list */
+	bool ready;           /* on the ready list */
+	bool cached;          /* in the hash table */
+};
 
 struct sockwatch {
 	ares_socket_t fd;
@@ -25,6 +69,14 @@ struct fs_dns {
 	ares_channel channel;
 	struct event *timer;
 	struct sockwatch socks[MAX_SOCKS];
+	struct entry *table[CACHE_BUCKETS];
+	unsigned long ncached;
+	unsigned inflight;
+	struct entry *qhead, *qtail;   /* waiting to be sent */
+	struct entry *rhead, *rtail;   /* answered, waiters to be told from the top of the loop */
+	struct event *deliver;
+	bool closing;                  /* fs_dns_free: send nothing more */
+	struct fs_dns_stats stats;
 };
 
 static void process(struct fs_dns *d, ares_socket_t rfd, ares_socket_t wfd);
@@ -34,6 +86,8 @@ arm_timer(struct fs_dns *d)
 {
 	struct timeval tv, *tvp;
 
+	if (d->closing)
+		return;
 	tvp = ares_timeout(d->channel, NULL, &tv);
 	if (tvp != NULL)
 		evtimer_add(d->timer, tvp);
@@ -96,6 +150,12 @@ sock_state(void *data, ares_socket_t fd, int readable, int writable)
 		event_add(w->ev, NULL);
 }
 
+
+static void answer(struct fs_dns *d, struct entry *q, int status, const char *err, const void *recs, unsigned n);
+static void tell_waiters(struct entry *q);
+static void entry_free(struct entry *q);
+static void on_deliver(evutil_socket_t fd, short what, void *arg);
+
 int
 fs_dns_new(struct event_base *base, const char *resolver, long timeout_ms, struct fs_dns **out, char *err,
     size_t errlen)
@@ -136,6 +196,12 @@ fs_dns_new(struct event_base *base, const char *resolver, long timeout_ms, struc
 		return -1;
 	}
 	d->timer = evtimer_new(base, on_timer, d);
+	d->deliver = evtimer_new(base, on_deliver, d);
+	if (d->timer == NULL || d->deliver == NULL) {
+		snprintf(err, errlen, "out of memory");
+		fs_dns_free(d);
+		return -1;
+	}
 	*out = d;
 	return 0;
 }
@@ -143,28 +209,146 @@ fs_dns_new(struct event_base *base, const char *resolver, long timeout_ms, struc
 void
 fs_dns_free(struct fs_dns *d)
 {
+	struct entry *q;
 	int i;
 
 	if (d == NULL)
 		return;
-	ares_destroy(d->channel);
+	/* Sent lookups end with ARES_EDESTRUCTION inside ares_destroy; queued and ready ones end here. */
+	d->closing = true;
+	if (d->channel != NULL)
+		ares_destroy(d->channel);
+	while ((q = d->qhead) != NULL) {
+		d->qhead = q->qnext;
+		q->qnext = NULL;
+		answer(d, q, -1, "the resolver was shut down", NULL, 0);
+	}
+	d->qtail = NULL;
+	while ((q = d->rhead) != NULL) {
+		d->rhead = q->qnext;
+		q->ready = false;
+		tell_waiters(q);
+	}
+	for (i = 0; i < CACHE_BUCKETS; i++)
+		while ((q = d->table[i]) != NULL) {
+			d->table[i] = q->hnext;
+			entry_free(q);
+		}
 	for (i = 0; i < MAX_SOCKS; i++)
 		if (d->socks[i].ev != NULL)
 			event_free(d->socks[i].ev);
 	if (d->timer != NULL)
 		event_free(d->timer);
+	if (d->deliver != NULL)
+		event_free(d->deliver);
 	free(d);
 }
 
-struct srv_req {
-	fs_dns_srv_cb cb;
-	void *ud;
-};
+
+static void
+entry_free(struct entry *q)
+{
+	struct waiter *w;
+
+	while ((w = q->waiters) != NULL) {
+		q->waiters = w->next;
+		free(w);
+	}
+	free(q->err);
+	free(q->recs);
+	free(q);
+}
+
+static unsigned
+name_hash(enum qkind kind, const char *name)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)kind;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p)) * 16777619u;
+	return h % CACHE_BUCKETS;
+}
+
+static struct entry **
+find(struct fs_dns *d, enum qkind kind, const char *name)
+{
+	struct entry **q;
+
+	for (q = &d->table[name_hash(kind, name)]; *q != NULL; q = &(*q)->hnext)
+		if ((*q)->kind == kind && strcasecmp((*q)->name, name) == 0)
+			break;
+	return q;
+}
+
+static void
+unhash(struct fs_dns *d, struct entry *q)
+{
+	struct entry **p = find(d, q->kind, q->name);
+
+	if (*p == q) {
+		*p = q->hnext;
+		d->ncached--;
+	}
+	q->cached = false;
+}
+
+/* Tell everyone waiting on q, one at a time: a callback may add waiters (they go to the ready list). */
+static void
+tell_waiters(struct entry *q)
+{
+	struct waiter *w;
+
+	while ((w = q->waiters) != NULL) {
+		q->waiters = w->next;
+		if (q->kind == Q_SRV)
+			w->cb.srv(w->ud, q->status, q->err, q->recs, q->n);
+		else
+			w->cb.addr(w->ud, q->status, q->err, q->recs, q->n);
+		free(w);
+	}
+}
+
+static void send_queued(struct fs_dns *d);
+
+/* A lookup is answered: keep the answer (unless it is a failure), tell the waiters, send the next queued. */
+static void
+answer(struct fs_dns *d, struct entry *q, int status, const char *err, const void *recs, unsigned n)
+{
+	size_t sz = q->kind == Q_SRV ? sizeof(struct fs_srv_rec) : sizeof(struct sockaddr_storage);
+
+	if (q->state == Q_SENT && d->inflight > 0)
+		d->inflight--;
+	q->state = Q_DONE;
+	q->status = status;
+	q->n = 0;
+	if (err != NULL && (q->err = strdup(err)) == NULL)
+		q->status = -1;
+	if (n > 0) {
+		if ((q->recs = malloc(n * sz)) != NULL) {
+			memcpy(q->recs, recs, n * sz);
+			q->n = n;
+		} else {
+			q->status = -1;
+		}
+	}
+	if (q->status == -1 && q->err == NULL)
+		q->err = strdup("out of memory");
+	if (q->status < 0 && q->cached)
+		unhash(d, q);
+	if (q->status < 0)
+		d->stats.failed++;
+	tell_waiters(q);
+	if (!q->cached)
+		entry_free(q);
+	send_queued(d);
+}
 
 static void
 srv_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
-	struct srv_req *q = arg;
+	struct entry *q = arg;
+	struct fs_dns *d = q->d;
 	struct ares_srv_reply *reply = NULL, *r;
 	struct fs_srv_rec recs[MAX_SRV];
 	unsigned n = 0;
@@ -172,23 +356,23 @@ srv_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	char err[256];
 
 	if (status == ARES_ENOTFOUND || status == ARES_ENODATA) {
-		q->cb(q->ud, status == ARES_ENOTFOUND ? 1 : 0, NULL, recs, 0);
-		goto out;
+		answer(d, q, status == ARES_ENOTFOUND ? 1 : 0, NULL, NULL, 0);
+		return;
 	}
 	if (status != ARES_SUCCESS) {
 		snprintf(err, sizeof(err), "%s", ares_strerror(status));
-		q->cb(q->ud, -1, err, recs, 0);
-		goto out;
+		answer(d, q, -1, err, NULL, 0);
+		return;
 	}
 	if ((ps = ares_parse_srv_reply(abuf, alen, &reply)) != ARES_SUCCESS) {
 		/* An answer with no SRV records parses as ENODATA: the same as no records. */
 		if (ps == ARES_ENODATA) {
-			q->cb(q->ud, 0, NULL, recs, 0);
+			answer(d, q, 0, NULL, NULL, 0);
 		} else {
 			snprintf(err, sizeof(err), "malformed SRV answer: %s", ares_strerror(ps));
-			q->cb(q->ud, -1, err, recs, 0);
+			answer(d, q, -1, err, NULL, 0);
 		}
-		goto out;
+		return;
 	}
 	for (r = reply; r != NULL && n < MAX_SRV; r = r->next) {
 		snprintf(recs[n].target, sizeof(recs[n].target), "%s", r->host);
@@ -197,47 +381,25 @@ srv_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		recs[n].weight = r->weight;
 		n++;
 	}
-	q->cb(q->ud, 0, NULL, recs, n);
-out:
-	if (reply != NULL)
-		ares_free_data(reply);
-	free(q);
+	ares_free_data(reply);
+	answer(d, q, 0, NULL, recs, n);
 }
-
-void
-fs_dns_srv(struct fs_dns *d, const char *name, fs_dns_srv_cb cb, void *ud)
-{
-	struct srv_req *q;
-
-	if ((q = malloc(sizeof(*q))) == NULL) {
-		cb(ud, -1, "out of memory", NULL, 0);
-		return;
-	}
-	q->cb = cb;
-	q->ud = ud;
-	ares_query(d->channel, name, ns_c_in, ns_t_srv, srv_done, q);
-	arm_timer(d);
-}
-
-struct addr_req {
-	fs_dns_addr_cb cb;
-	void *ud;
-};
 
 static void
 addr_done(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
-	struct addr_req *q = arg;
+	struct entry *q = arg;
+	struct fs_dns *d = q->d;
 	struct sockaddr_storage addrs[MAX_ADDRS];
 	struct ares_addrinfo_node *nd;
 	unsigned n = 0;
 	char err[256];
 
 	if (status == ARES_ENOTFOUND || status == ARES_ENODATA) {
-		q->cb(q->ud, 1, NULL, addrs, 0);
+		answer(d, q, 1, NULL, NULL, 0);
 	} else if (status != ARES_SUCCESS) {
 		snprintf(err, sizeof(err), "%s", ares_strerror(status));
-		q->cb(q->ud, -1, err, addrs, 0);
+		answer(d, q, -1, err, NULL, 0);
 	} else {
 		for (nd = res->nodes; nd != NULL && n < MAX_ADDRS; nd = nd->ai_next) {
 			if ((nd->ai_family != AF_INET && nd->ai_family != AF_INET6) ||
@@ -247,28 +409,146 @@ addr_done(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 			memcpy(&addrs[n], nd->ai_addr, nd->ai_addrlen);
 			n++;
 		}
-		q->cb(q->ud, 0, NULL, addrs, n);
+		answer(d, q, 0, NULL, addrs, n);
 	}
 	if (res != NULL)
 		ares_freeaddrinfo(res);
-	free(q);
+}
+
+/* Send queued lookups while fewer than MAX_INFLIGHT are out. */
+static void
+send_queued(struct fs_dns *d)
+{
+	struct ares_addrinfo_hints hints;
+	struct entry *q;
+
+	if (d->closing)
+		return;
+	while (d->inflight < MAX_INFLIGHT && (q = d->qhead) != NULL) {
+		d->qhead = q->qnext;
+		if (d->qhead == NULL)
+			d->qtail = NULL;
+		q->qnext = NULL;
+		q->state = Q_SENT;
+		d->inflight++;
+		d->stats.sent++;
+		if (q->kind == Q_SRV) {
+			ares_query(d->channel, q->name, ns_c_in, ns_t_srv, srv_done, q);
+		} else {
+			memset(&hints, 0, sizeof(hints));
+			hints.ai_family = AF_UNSPEC;
+			hints.ai_socktype = SOCK_STREAM;
+			ares_getaddrinfo(d->channel, q->name, NULL, &hints, addr_done, q);
+		}
+	}
+	arm_timer(d);
+}
+
+static void
+on_deliver(evutil_socket_t fd, short what, void *arg)
+{
+	struct fs_dns *d = arg;
+	struct entry *q;
+
+	while ((q = d->rhead) != NULL) {
+		d->rhead = q->qnext;
+		if (d->rhead == NULL)
+			d->rtail = NULL;
+		q->qnext = NULL;
+		q->ready = false;
+		tell_waiters(q);
+	}
+}
+
+/* Wait for name's answer: from the cache (told from the top of the loop, never inside this call), or asked. */
+static void
+lookup(struct fs_dns *d, enum qkind kind, const char *name, struct waiter *w)
+{
+	struct entry **slot = find(d, kind, name), *q = *slot;
+	struct timeval now = { 0, 0 };
+
+	if (q != NULL) {
+		w->next = q->waiters;
+		q->waiters = w;
+		if (q->state != Q_DONE)
+			return;  /* in flight or queued: the answer comes for everyone */
+		d->stats.cached++;
+		if (!q->ready) {
+			q->ready = true;
+			q->qnext = NULL;
+			if (d->rtail != NULL)
+				d->rtail->qnext = q;
+			else
+				d->rhead = q;
+			d->rtail = q;
+			evtimer_add(d->deliver, &now);
+		}
+		return;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		if (kind == Q_SRV)
+			w->cb.srv(w->ud, -1, "out of memory", NULL, 0);
+		else
+			w->cb.addr(w->ud, -1, "out of memory", NULL, 0);
+		free(w);
+		return;
+	}
+	q->d = d;
+	q->kind = kind;
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	q->waiters = w;
+	if (d->ncached < CACHE_MAX) {
+		q->hnext = NULL;
+		*slot = q;
+		q->cached = true;
+		d->ncached++;
+	}
+	if (d->qtail != NULL)
+		d->qtail->qnext = q;
+	else
+		d->qhead = q;
+	d->qtail = q;
+	send_queued(d);
+}
+
+static struct waiter *
+waiter_new(void *ud)
+{
+	struct waiter *w = calloc(1, sizeof(*w));
+
+	if (w != NULL)
+		w->ud = ud;
+	return w;
+}
+
+void
+fs_dns_srv(struct fs_dns *d, const char *name, fs_dns_srv_cb cb, void *ud)
+{
+	struct waiter *w;
+
+	if ((w = waiter_new(ud)) == NULL) {
+		cb(ud, -1, "out of memory", NULL, 0);
+		return;
+	}
+	w->cb.srv = cb;
+	lookup(d, Q_SRV, name, w);
 }
 
 void
 fs_dns_addr(struct fs_dns *d, const char *host, fs_dns_addr_cb cb, void *ud)
 {
-	struct addr_req *q;
-	struct ares_addrinfo_hints hints;
+	struct waiter *w;
 
-	if ((q = malloc(sizeof(*q))) == NULL) {
+	if ((w = waiter_new(ud)) == NULL) {
 		cb(ud, -1, "out of memory", NULL, 0);
 		return;
 	}
-	q->cb = cb;
-	q->ud = ud;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	ares_getaddrinfo(d->channel, host, NULL, &hints, addr_done, q);
-	arm_timer(d);
+	w->cb.addr = cb;
+	lookup(d, Q_ADDR, host, w);
+}
+
+void
+fs_dns_get_stats(const struct fs_dns *d, struct fs_dns_stats *out)
+{
+	*out = d->stats;
 }

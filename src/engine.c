@@ -41,11 +41,10 @@ struct conn {
 	struct fs_session *sess;   /* outbound probes */
 	bool inbound;              /* accepted by the authoritative listener */
 	struct fs_authority *auth; /* inbound */
-	struct fs_outbound_ev oev; /* inbound: what the partner did on this connection */
-	struct fs_conn_ev own_ev;  /* inbound: transport evidence nobody reads but the engine */
+	struct inbound_ev *in;     /* inbound only: a separate allocation, so outbound connections stay small */
 	struct fs_engine *e;
 	unsigned epi;              /* outbound: the endpoint */
-	bool counted;              /* outbound: holds one of its address's --per-address slots */
+	bool counted;              /* outbound: holds a --per-address slot of its address and a --per-domain one */
 	TAILQ_ENTRY(conn) wlink;   /* C_WAITING: in the engine's queue for a slot */
 	int fd;
 	SSL *ssl;
@@ -54,11 +53,17 @@ struct conn {
 	bool in_feed;          /* inside fs_xmlstream_feed: actions wait until it returns */
 	struct event *rd, *wr, *timer;
 	struct fs_xmlstream *xs;
-	char out[OUTBUF];
+	char *out;             /* allocated while there is something to send: most connections idle most of the time */
 	size_t outlen;
 	struct fs_actions acts;
 	struct timespec t0;
 	TAILQ_ENTRY(conn) link;
+};
+
+/* What an inbound connection records: 10 KiB that no outbound probe needs. */
+struct inbound_ev {
+	struct fs_outbound_ev oev; /* what the partner did on this connection */
+	struct fs_conn_ev own_ev;  /* transport evidence nobody reads but the engine */
 };
 
 struct target {
@@ -73,6 +78,7 @@ struct job {
 	struct fs_domain_ev ev;
 	char key[65];
 	unsigned pending;      /* DNS lookups in flight */
+	unsigned nopen;        /* connections open now (politeness: --per-domain) */
 	bool srv_done[2];
 	struct target targets[MAX_TARGETS];
 	unsigned ntargets;
@@ -193,6 +199,16 @@ addr_add(struct fs_engine *e, const char *addr, int d)
 
 static void wake_waiting(evutil_socket_t fd, short what, void *arg);
 
+/* Politeness: whether c may open now (--per-address and --per-domain). */
+static bool
+has_slot(const struct conn *c)
+{
+	const struct job *j = c->job;
+
+	return j->nopen < j->e->o.per_domain &&
+	    addr_count(j->e, j->ev.endpoints[c->epi].address) < j->e->o.per_address;
+}
+
 /* A slot is free at an address: start waiting connections soon, from the top of the loop (never nested). */
 static void
 schedule_wake(struct fs_engine *e)
@@ -215,6 +231,7 @@ conn_close(struct conn *c)
 		TAILQ_REMOVE(&c->e->waiting, c, wlink);
 	if (c->counted) {
 		addr_add(c->e, c->job->ev.endpoints[c->epi].address, -1);
+		c->job->nopen--;
 		c->counted = false;
 		schedule_wake(c->e);
 	}
@@ -243,7 +260,7 @@ inbound_destroy(struct conn *c)
 
 	conn_close(c);
 	if (c->job != NULL)
-		fs_outbound_merge(&c->job->ev.outbound, &c->oev);
+		fs_outbound_merge(&c->job->ev.outbound, &c->in->oev);
 	if (c->rd != NULL)
 		event_free(c->rd);
 	if (c->wr != NULL)
@@ -254,6 +271,8 @@ inbound_destroy(struct conn *c)
 	fs_authority_free(c->auth);
 	TAILQ_REMOVE(&e->inbound, c, link);
 	e->ninbound--;
+	free(c->out);
+	free(c->in);
 	free(c);
 }
 
@@ -277,6 +296,7 @@ conn_destroy(struct conn *c)
 	fs_xmlstream_free(c->xs);
 	fs_session_free(c->sess);
 	TAILQ_REMOVE(&j->conns, c, link);
+	free(c->out);
 	free(c);
 	job_maybe_done(j);
 }
@@ -321,6 +341,10 @@ flush_out(struct conn *c)
 		memmove(c->out, c->out + n, c->outlen - (size_t)n);
 		c->outlen -= (size_t)n;
 	}
+	if (c->outlen == 0) {
+		free(c->out);
+		c->out = NULL;
+	}
 }
 
 static void
@@ -355,6 +379,11 @@ run_actions(struct conn *c)
 		case FS_ACT_SEND:
 			if (c->outlen + a->a[i].len > OUTBUF) {
 				FS_EV_SET(c->ev->close_reason, "internal: output buffer full");
+				conn_close(c);
+				break;
+			}
+			if (c->out == NULL && (c->out = malloc(OUTBUF)) == NULL) {
+				FS_EV_SET(c->ev->close_reason, "out of memory");
 				conn_close(c);
 				break;
 			}
@@ -536,7 +565,7 @@ do_handshake(struct conn *c)
 	if (r == 1) {
 		c->st = C_OPEN;
 		if (c->inbound)
-			fs_tls_record_client(c->ssl, fs_authority_peer(c->auth), &c->oev);
+			fs_tls_record_client(c->ssl, fs_authority_peer(c->auth), &c->in->oev);
 		else
 			fs_tls_record(c->ssl, c->job->ev.domain, &c->ev->tls);
 		deliver(c, FS_PEV_TLS_UP, NULL);
@@ -615,8 +644,8 @@ on_conn_timer(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 
 	if (c->st == C_WAITING) {
-		FS_EV_SET(c->ev->connect_error, "no free slot at this address within the domain's time budget "
-		    "(--per-address)");
+		FS_EV_SET(c->ev->connect_error, "no free slot at this address or domain within the domain's "
+		    "time budget (--per-address, --per-domain)");
 		FS_EV_SET(c->ev->close_reason, c->ev->connect_error);
 	}
 	if (c->st == C_HANDSHAKE && c->ev->tls.error[0] == '\0')
@@ -717,6 +746,7 @@ conn_open(struct conn *c)
 	evtimer_add(c->timer, &tv);
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	addr_add(e, ep->address, +1);
+	j->nopen++;
 	c->counted = true;
 	c->st = C_CONNECTING;
 	/* --capture widens its filter to this endpoint before the SYN leaves. */
@@ -766,8 +796,8 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 		conn_destroy(c);
 		return;
 	}
-	if (addr_count(e, ep->address) >= e->o.per_address) {
-		/* Politeness: wait for a slot at this address, but never past the domain's budget. */
+	if (!has_slot(c)) {
+		/* Politeness: wait for a slot at this address and domain, but never past the domain's budget. */
 		left = FS_DOMAIN_BUDGET(e->o.timeout_ms) - ms_since(&j->t0);
 		tv.tv_sec = left > 0 ? left / 1000 : 0;
 		tv.tv_usec = left > 0 ? (left % 1000) * 1000 : 0;
@@ -789,7 +819,7 @@ wake_waiting(evutil_socket_t fd, short what, void *arg)
 	e->wake_pending = false;
 	for (c = TAILQ_FIRST(&e->waiting); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, wlink);
-		if (addr_count(e, c->job->ev.endpoints[c->epi].address) >= e->o.per_address)
+		if (!has_slot(c))
 			continue;
 		TAILQ_REMOVE(&e->waiting, c, wlink);
 		c->st = C_CONNECTING;
@@ -1123,27 +1153,28 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
 			close(fd);
 			continue;
 		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL || (c->in = calloc(1, sizeof(*c->in))) == NULL) {
+			free(c);
 			close(fd);
 			continue;
 		}
 		c->e = e;
 		c->inbound = true;
 		c->fd = fd;
-		c->ev = &c->own_ev;
+		c->ev = &c->in->own_ev;
 		c->st = C_OPEN;
 		clock_gettime(CLOCK_MONOTONIC, &c->t0);
 		if (ss.ss_family == AF_INET)
 			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
 		else if (ss.ss_family == AF_INET6)
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr));
-		FS_EV_SET(c->oev.address, addr);
+		FS_EV_SET(c->in->oev.address, addr);
 		aenv.from = e->o.from;
 		aenv.secret = e->secret;
 		aenv.can_tls = fs_tls_can_serve(e->tls);
 		TAILQ_INSERT_TAIL(&e->inbound, c, link);
 		e->ninbound++;
-		c->auth = fs_authority_new(&aenv, &c->oev);
+		c->auth = fs_authority_new(&aenv, &c->in->oev);
 		c->rd = event_new(e->base, fd, EV_READ | EV_PERSIST, on_io, c);
 		c->wr = event_new(e->base, fd, EV_WRITE, on_io, c);
 		c->timer = evtimer_new(e->base, on_conn_timer, c);
@@ -1283,6 +1314,8 @@ fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud,
 	TAILQ_INIT(&e->waiting);
 	if (e->o.per_address == 0)
 		e->o.per_address = FS_DEFAULT_PER_ADDRESS;
+	if (e->o.per_domain == 0)
+		e->o.per_domain = FS_DEFAULT_PER_DOMAIN;
 	RAND_bytes(e->secret, sizeof(e->secret));
 	if ((e->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");

@@ -15,6 +15,11 @@ struct fs_srv_rec {
 	unsigned short port, priority, weight;
 };
 
+/* What the resolver did in a run: lookups sent, answered from its per-run cache, and failed. */
+struct fs_dns_stats {
+	unsigned long sent, cached, failed;
+};
+
 /* status: 0 answered (n may be 0 for NODATA), 1 no such name, -1 other failure (err says what). */
 typedef void (*fs_dns_srv_cb)(void *ud, int status, const char *err, const struct fs_srv_rec *recs, unsigned n);
 typedef void (*fs_dns_addr_cb)(void *ud, int status, const char *err, const struct sockaddr_storage *addrs, unsigned n);
@@ -24,9 +29,16 @@ int fs_dns_new(struct event_base *base, const char *resolver, long timeout_ms, s
     size_t errlen);
 /* Free a resolver; pending callbacks fire with a failure first. NULL is allowed. */
 void fs_dns_free(struct fs_dns *d);
+/*
+ * Lookups are cached for the resolver's life (failures excepted), a name already being looked up is asked once,
+ * and at most 64 lookups are out at once. Callbacks fire from the event loop, never inside these calls (except
+ * when memory runs out).
+ */
 /* Look up SRV records for name (e.g. "_xmpp-server._tcp.example.org"); cb fires exactly once. */
 void fs_dns_srv(struct fs_dns *d, const char *name, fs_dns_srv_cb cb, void *ud);
 /* Look up A and AAAA records (or parse a literal) for host; cb fires exactly once. */
 void fs_dns_addr(struct fs_dns *d, const char *host, fs_dns_addr_cb cb, void *ud);
+/* What the resolver has done so far. */
+void fs_dns_get_stats(const struct fs_dns *d, struct fs_dns_stats *out);
 
 #endif

@@ -23,6 +23,7 @@ struct fs_engine_opts {
 	const char *listen_host;   /* --listen: answer the partners' dialback connect-back here (numeric) */
 	int listen_port;           /* 0: 5269 */
 	unsigned per_address;      /* connections at once to one address (politeness); 0: the default */
+	unsigned per_domain;       /* connections at once to one partner domain (politeness); 0: the default */
 	/* --capture: called with each endpoint before the first connect() to it, so the filter can take it in. */
 	void (*on_connect)(void *ud, const char *address, int port);
 	void *on_connect_ud;
@@ -61,6 +62,7 @@ void fs_engine_free(struct fs_engine *e);
 /* A domain's whole audit (DNS, then every connection in parallel) ends within twice --timeout. */
 /* Connections at once to one partner address; the rest wait their turn within the domain's budget. */
 #define FS_DEFAULT_PER_ADDRESS 64U
+#define FS_DEFAULT_PER_DOMAIN 16U
 #define FS_ADDR_BUCKETS 1024U
 /* Inbound connections the listener keeps at once, in all and per partner under audit. */
 #define FS_MAX_INBOUND 64U

@@ -28,6 +28,7 @@ INTEGRATION_TESTS = \
 	tests/integration/authoritative.test \
 	tests/integration/report_html.test \
 	tests/integration/politeness.test \
+	tests/integration/dns_cache.test \
 	tests/integration/endpoints_more.test \
 	tests/integration/cli_usage.test
 
