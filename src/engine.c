@@ -45,6 +45,7 @@ struct conn {
 	struct fs_engine *e;
 	unsigned epi;              /* outbound: the endpoint */
 	bool counted;              /* outbound: holds a --per-address slot of its address and a --per-domain one */
+	struct addrcount *ac;      /* outbound: its address's politeness counter */
 	TAILQ_ENTRY(conn) wlink;   /* C_WAITING: in the engine's queue for a slot */
 	int fd;
 	SSL *ssl;
@@ -124,7 +125,8 @@ struct fs_engine {
 
 struct addrcount {
 	char addr[FS_EV_SHORT];
-	unsigned n;
+	unsigned n;            /* connections open to it now */
+	unsigned refs;         /* connections that may open to it (open, waiting, about to start) */
 	struct addrcount *next;
 };
 
@@ -166,34 +168,33 @@ addr_slot(struct fs_engine *e, const char *addr)
 	return a;
 }
 
-/* Connections open to addr now. */
-static unsigned
-addr_count(struct fs_engine *e, const char *addr)
-{
-	struct addrcount **a = addr_slot(e, addr);
-
-	return *a != NULL ? (*a)->n : 0;
-}
-
-static void
-addr_add(struct fs_engine *e, const char *addr, int d)
+/* The politeness counter of addr, shared by every connection to it: found once, when a connection is made. */
+static struct addrcount *
+addr_ref(struct fs_engine *e, const char *addr)
 {
 	struct addrcount **a = addr_slot(e, addr), *n;
 
 	if (*a == NULL) {
-		if (d < 0 || (n = calloc(1, sizeof(*n))) == NULL)
-			return;
+		if ((n = calloc(1, sizeof(*n))) == NULL)
+			return NULL;
 		FS_EV_SET(n->addr, addr);
 		*a = n;
 	}
-	if (d < 0 && (*a)->n > 0)
-		(*a)->n--;
-	else if (d > 0)
-		(*a)->n++;
-	if ((*a)->n == 0) {
-		n = *a;
-		*a = n->next;
-		free(n);
+	(*a)->refs++;
+	return *a;
+}
+
+static void
+addr_unref(struct fs_engine *e, struct addrcount *ac)
+{
+	struct addrcount **a;
+
+	if (ac == NULL || --ac->refs > 0)
+		return;
+	a = addr_slot(e, ac->addr);
+	if (*a == ac) {
+		*a = ac->next;
+		free(ac);
 	}
 }
 
@@ -205,8 +206,7 @@ has_slot(const struct conn *c)
 {
 	const struct job *j = c->job;
 
-	return j->nopen < j->e->o.per_domain &&
-	    addr_count(j->e, j->ev.endpoints[c->epi].address) < j->e->o.per_address;
+	return j->nopen < j->e->o.per_domain && (c->ac == NULL || c->ac->n < j->e->o.per_address);
 }
 
 /* A slot is free at an address: start waiting connections soon, from the top of the loop (never nested). */
@@ -230,7 +230,8 @@ conn_close(struct conn *c)
 	if (c->st == C_WAITING)
 		TAILQ_REMOVE(&c->e->waiting, c, wlink);
 	if (c->counted) {
-		addr_add(c->e, c->job->ev.endpoints[c->epi].address, -1);
+		if (c->ac != NULL && c->ac->n > 0)
+			c->ac->n--;
 		c->job->nopen--;
 		c->counted = false;
 		schedule_wake(c->e);
@@ -295,6 +296,7 @@ conn_destroy(struct conn *c)
 		event_free(c->timer);
 	fs_xmlstream_free(c->xs);
 	fs_session_free(c->sess);
+	addr_unref(c->e, c->ac);
 	TAILQ_REMOVE(&j->conns, c, link);
 	free(c->out);
 	free(c);
@@ -745,7 +747,8 @@ conn_open(struct conn *c)
 	tv.tv_usec = (left % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
-	addr_add(e, ep->address, +1);
+	if (c->ac != NULL)
+		c->ac->n++;
 	j->nopen++;
 	c->counted = true;
 	c->st = C_CONNECTING;
@@ -789,6 +792,7 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 	if (ep->nconns <= (unsigned)p->kind)
 		ep->nconns = (unsigned)p->kind + 1;
 	if ((c->sess = fs_session_new(p, env, ev)) == NULL ||
+	    (c->ac = addr_ref(e, ep->address)) == NULL ||
 	    fs_xmlstream_new(NULL, &xml_cbs, c, &c->xs) != 0 ||
 	    (c->timer = evtimer_new(e->base, on_conn_timer, c)) == NULL) {
 		FS_EV_SET(ev->close_reason, "out of memory");
