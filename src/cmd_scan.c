@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "fedscan/capture.h"
@@ -21,6 +23,29 @@
 /* A partners file line longer than this is not a domain name (253) with a comment: refused, with its number. */
 #define LINE_MAX_BYTES 1024
 
+/*
+ * The progress line on a terminal. Redrawn at most every PROGRESS_MIN_GAP seconds, so a run that finishes
+ * thousands of partners a second spends its time auditing, not writing to the terminal. A timer every
+ * PROGRESS_TICK_US draws what the throttle held back (so the line is at most that late), and every
+ * PROGRESS_REFRESH seconds moves the clock and the ETA on while nothing finishes (a slow partner, a timeout).
+ */
+#define PROGRESS_MIN_GAP 0.1
+#define PROGRESS_REFRESH 1.0
+#define PROGRESS_TICK_US 200000
+/*
+ * The rate (and so the ETA) is measured over the last RATE_WINDOW seconds, not the whole run: the pace changes
+ * as the run goes (a burst of names that do not resolve, then a tail of partners that time out), and a
+ * nightly scan of thousands of partners should not predict its last minutes from its first. One sample of the
+ * partners done per second at most; a window of 30 s holds at most 31 of them.
+ */
+#define RATE_WINDOW 30.0
+#define RATE_SAMPLES 32
+
+struct rate_sample {
+	double t;                 /* CLOCK_MONOTONIC, seconds */
+	size_t done;
+};
+
 struct scan_run {
 	struct fs_cli *cli;
 	struct fs_store *store;
@@ -32,6 +57,12 @@ struct scan_run {
 	size_t counts[6];         /* by fs_verdict_rank() */
 	bool tty;                 /* a progress line on stderr */
 	bool progress_shown;
+	bool progress_dirty;      /* a partner finished since the last redraw */
+	double start;             /* when auditing began (CLOCK_MONOTONIC, seconds) */
+	double last_draw;
+	struct event *tick;       /* redraws while the engine runs (NULL: only as partners finish) */
+	struct rate_sample samples[RATE_SAMPLES];  /* a ring, oldest at samples[first] */
+	size_t first, nsamples;
 	bool store_failed;
 	bool interrupted;
 };
@@ -233,15 +264,147 @@ counts_text(const struct scan_run *run, char *buf, size_t size)
 	}
 }
 
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* "42s", "1m05s", "2h03m": short, for the progress line. */
+static void
+duration_text(double secs, char *buf, size_t size)
+{
+	long s;
+
+	if (!(secs < 100 * 3600.0)) {   /* also NaN: never cast a huge value to long */
+		snprintf(buf, size, ">99h");
+		return;
+	}
+	s = secs > 0 ? (long)(secs + 0.5) : 0;
+	if (s < 60)
+		snprintf(buf, size, "%lds", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%ldm%02lds", s / 60, s % 60);
+	else
+		snprintf(buf, size, "%ldh%02ldm", s / 3600, s / 60 % 60);
+}
+
+/* "250/s", "2.5/s", "0.05/s": two significant digits are all an estimate has. */
+static void
+rate_text(double rate, char *buf, size_t size)
+{
+	if (rate >= 10)
+		snprintf(buf, size, "%.0f/s", rate);
+	else if (rate >= 1)
+		snprintf(buf, size, "%.1f/s", rate);
+	else
+		snprintf(buf, size, "%.2g/s", rate);
+}
+
+/* Partners per second over the last RATE_WINDOW seconds (the whole run before that); 0 when none finished. */
+static double
+window_rate(struct scan_run *run, double now)
+{
+	const struct rate_sample *old;
+	struct rate_sample *s;
+
+	if (run->nsamples == 0 ||
+	    now - run->samples[(run->first + run->nsamples - 1) % RATE_SAMPLES].t >= 1.0) {
+		if (run->nsamples == RATE_SAMPLES)
+			run->first = (run->first + 1) % RATE_SAMPLES;   /* full: the oldest goes */
+		else
+			run->nsamples++;
+		s = &run->samples[(run->first + run->nsamples - 1) % RATE_SAMPLES];
+		s->t = now;
+		s->done = run->done;
+	}
+	while (run->nsamples > 1 && now - run->samples[run->first].t > RATE_WINDOW) {
+		run->first = (run->first + 1) % RATE_SAMPLES;
+		run->nsamples--;
+	}
+	old = &run->samples[run->first];
+	if (now - old->t < 1e-3)
+		return 0;
+	return (double)(run->done - old->done) / (now - old->t);
+}
+
+/* Columns of the terminal on stderr; 80 when it does not say (a serial console, a pty nobody sized). */
+static size_t
+term_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/*
+ * Draw "fedscan: 12/30 partners audited in 4s (3.0/s), ETA 6s: 2 compatible, 10 unreachable" in one write.
+ * It stays within the last-but-one column: a line that wraps cannot be redrawn with \r, and some terminals wrap
+ * on writing the last column. The text is ASCII (no domain names), so bytes are columns. What does not fit is
+ * cut from the verdict counts, at a ", " with "..." after it, and only if need be from the line itself.
+ */
+static void
+progress_draw(struct scan_run *run, double now)
+{
+	char line[512], c[256], el[16], eta[16], rt[24];
+	size_t len, avail, cut, n;
+	double rate, left;
+
+	rate = window_rate(run, now);
+	duration_text(now - run->start, el, sizeof(el));
+	if (run->done >= run->total)
+		snprintf(eta, sizeof(eta), "0s");
+	else if (rate > 0) {
+		/* Never "ETA 0s" while a partner is still in flight (the last one after a burst of quick ones). */
+		left = (double)(run->total - run->done) / rate;
+		duration_text(left < 1 ? 1 : left, eta, sizeof(eta));
+	} else {
+		snprintf(eta, sizeof(eta), "?");
+	}
+	rate_text(rate, rt, sizeof(rt));
+	counts_text(run, c, sizeof(c));
+	avail = term_columns() - 1;
+	if (avail > sizeof(line) - 8)
+		avail = sizeof(line) - 8;
+	memcpy(line, "\r\033[K", 4);
+	n = (size_t)snprintf(line + 4, sizeof(line) - 4, "fedscan: %zu/%zu partners audited in %s (%s), ETA %s",
+	    run->done, run->total, el, rt, eta);
+	len = n < avail ? n : avail;
+	if (c[0] != '\0' && len + 2 + strlen(c) > avail) {
+		/* "2 compatible, ...": the counts up to an item boundary that leaves room for ", ...". */
+		for (cut = strlen(c); cut > 0; cut--)
+			if (strncmp(c + cut, ", ", 2) == 0 && len + 2 + cut + 5 <= avail)
+				break;
+		if (cut > 0)
+			snprintf(c + cut, sizeof(c) - cut, ", ...");
+		else if (len + 5 <= avail)
+			snprintf(c, sizeof(c), "...");
+		else
+			c[0] = '\0';
+	}
+	if (c[0] != '\0')
+		len += (size_t)snprintf(line + 4 + len, sizeof(line) - 4 - len, ": %s", c);
+	fwrite(line, 1, 4 + len, stderr);
+	fflush(stderr);
+	run->progress_shown = true;
+	run->progress_dirty = false;
+	run->last_draw = now;
+}
+
+/* Redraw if something is to be shown and the throttle allows: after other output, a finished partner, the clock. */
 static void
 progress(struct scan_run *run)
 {
-	char c[256];
+	double now = mono_now();
 
-	counts_text(run, c, sizeof(c));
-	fprintf(stderr, "\r\033[Kfedscan: %zu/%zu partners audited%s%s", run->done, run->total, c[0] ? ": " : "", c);
-	fflush(stderr);
-	run->progress_shown = true;
+	if (!run->progress_shown || (run->progress_dirty && now - run->last_draw >= PROGRESS_MIN_GAP) ||
+	    now - run->last_draw >= PROGRESS_REFRESH)
+		progress_draw(run, now);
 }
 
 static void
@@ -252,6 +415,19 @@ progress_clear(struct scan_run *run)
 		fflush(stderr);
 		run->progress_shown = false;
 	}
+}
+
+/* fs_log()'s hook: any message (an engine warning, SIGINT's) starts on a clean line; the tick redraws after. */
+static void
+progress_clear_hook(void *ud)
+{
+	progress_clear(ud);
+}
+
+static void
+on_progress_tick(evutil_socket_t fd, short what, void *ud)
+{
+	progress(ud);
 }
 
 static void
@@ -282,6 +458,7 @@ domain_done(void *ud, const struct fs_domain_ev *ev)
 		run->store_failed = true;
 	}
 	run->done++;
+	run->progress_dirty = true;
 	verdict = json_string_value(json_object_get(p, "verdict"));
 	run->counts[fs_verdict_rank(verdict)]++;
 	if (run->cli->verbose > 0) {
@@ -351,6 +528,7 @@ fs_cmd_scan(struct fs_cli *cli)
 	struct timespec t0, t1;
 	char err[512];
 	size_t i;
+	double secs;
 	int rc;
 
 	memset(&run, 0, sizeof(run));
@@ -411,14 +589,30 @@ fs_cmd_scan(struct fs_cli *cli)
 	}
 	if (cap != NULL && fs_cmd_capture_start(cli, cap, e) != 0)
 		goto out;
-	if (run.tty)
+	run.start = mono_now();
+	if (run.tty) {
+		struct timeval tv = { 0, PROGRESS_TICK_US };
+
+		fs_log_set_before(progress_clear_hook, &run);
+		/* Without the timer (out of memory) the line still moves as partners finish. */
+		if ((run.tick = event_new(fs_engine_base(e), -1, EV_PERSIST, on_progress_tick, &run)) != NULL)
+			event_add(run.tick, &tv);
 		progress(&run);
+	}
 	if (fs_engine_run(e) != 0) {
-		progress_clear(&run);
 		fs_error("the event loop failed");
 		goto out;
 	}
+	secs = mono_now() - run.start;
+	if (run.tty)
+		progress_draw(&run, mono_now());   /* the final state, then a clean line for what follows */
 	progress_clear(&run);
+	if (cli->verbose > 0) {
+		char rt[24];
+
+		rate_text(secs > 0 ? run.done / secs : 0, rt, sizeof(rt));
+		fprintf(stderr, "fedscan: %zu partner%s in %.1f s (%s)\n", run.done, run.done == 1 ? "" : "s", secs, rt);
+	}
 	capj = fs_cmd_capture_finish(cli, cap);
 	if (run.done < run.total)
 		run.interrupted = true;       /* stopped before every queued partner started */
@@ -448,6 +642,10 @@ fs_cmd_scan(struct fs_cli *cli)
 	}
 	fflush(stdout);
 out:
+	if (run.tick != NULL)
+		event_free(run.tick);          /* before the engine frees its event base */
+	progress_clear(&run);
+	fs_log_set_before(NULL, NULL);
 	fs_engine_free(e);
 	fs_capture_close(cap);
 	json_decref(capj);

@@ -7,6 +7,16 @@
 
 int fs_log_level = 1;
 
+static void (*log_before)(void *);
+static void *log_before_ud;
+
+void
+fs_log_set_before(void (*fn)(void *ud), void *ud)
+{
+	log_before = fn;
+	log_before_ud = ud;
+}
+
 void
 fs_fputs_safe(const char *s, FILE *f)
 {
@@ -46,6 +56,8 @@ fs_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (log_before != NULL)
+		log_before(log_before_ud);
 	fputs("fedscan: ", stderr);
 	fs_fputs_safe(buf, stderr);
 	fputc('\n', stderr);

@@ -9,6 +9,11 @@ extern int fs_log_level;
 
 /* Print a message at a level, prefixed "fedscan: ". */
 void fs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Call fn(ud) before each message fs_log() prints (NULL: none): a command that keeps a line on a terminal
+ * (scan's progress) erases it there first, so a message from deeper down (the engine) never lands inside it.
+ */
+void fs_log_set_before(void (*fn)(void *ud), void *ud);
 
 #define fs_error(...) fs_log(0, __VA_ARGS__)
 #define fs_warn(...) fs_log(1, __VA_ARGS__)
