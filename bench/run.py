@@ -956,7 +956,10 @@ def bench_many(a):
                "= %.1f handshakes' worth, for %.2f TLS handshakes and %.2f connections per domain"
                % (1000 * cpd, 3000 * hs_ref, 1000 * hs_ref, cpd / hs_ref, hpd, cnpd)))
     mx = max(s.max_per_remote.values() or [0])
-    print(goal(mx <= 64, "(politeness) at most %d connections at once to one address (--per-address, default 64)" % mx))
+    # /proc/net/tcp is read bucket by bucket, not as one snapshot: a connection closed and the next one opened
+    # during one read can both be seen. tests/integration/politeness.test counts exactly, at the listener.
+    print("(politeness) at most %d connections at once to one address in 10 Hz samples of /proc/net/tcp (not an "
+          "atomic snapshot: +-1); --per-address default 64" % mx)
     summary.update(rows=rows, one_domain={"wall": r1.wall, "cpu": r1.cpu, "rss_kib": r1.rss_kib},
                    runs={name: {k2: r[k2] for k2 in ("wall", "cpu", "rss_kib", "rc", "prosody_cpu", "counts",
                                                         "tuples", "db_size", "problems", "dns_drops") if k2 in r}
@@ -1082,9 +1085,12 @@ def bench_tarpit(a):
                "runs": {}}
     for name, doms, rr in runs:
         n = len(doms)
-        bound = n / a.concurrency * a.timeout
+        # The concurrency fedscan really used: lowered (with a warning) when RLIMIT_NOFILE is small.
+        m = re.search(r"--concurrency \d+ lowered to (\d+)", rr.stderr or "")
+        conc = int(m.group(1)) if m else a.concurrency
+        bound = n / conc * a.timeout
         slow = sum(1 for dom in doms if kinds[dom] in ("tarpit", "blackhole"))
-        ideal = -(-slow // a.concurrency) * a.timeout
+        ideal = -(-slow // conc) * a.timeout
         counts, tuples, durs = verdict_counts(rr.json)
         err = rr.stderr
         emfile = len(re.findall(r"(?i)too many open files|EMFILE", err))
@@ -1097,6 +1103,7 @@ def bench_tarpit(a):
                      "exit %s; %s" % (rr.rc, fmt_counts(counts))])
         mxd = max(durs) if durs else 0
         summary["runs"][name] = {"n": n, "wall": rr.wall, "bound": bound, "ideal": ideal, "cpu": rr.cpu,
+                                 "concurrency": conc,
                                  "rss_kib": rr.rss_kib, "max_fds": s.max_fds, "emfile_stderr": emfile,
                                  "emfile_json": emfile_json, "counts": counts, "rc": rr.rc, "max_domain_ms": mxd,
                                  "libevent_warnings": evwarn, "problems": problem_reasons(rr.json),
@@ -1137,8 +1144,11 @@ def bench_tarpit(a):
     if small is not None:
         sr = summary["runs"][runs[1][0]]
         print(goal(sr["ok"] and sr["emfile_stderr"] == 0 and sr["emfile_json"] == 0,
-                   "--concurrency %d adjusts to RLIMIT_NOFILE %d (exit %s; EMFILE seen: %d in stderr, %d in JSON)"
-                   % (a.concurrency, a.low_nofile, sr["rc"], sr["emfile_stderr"], sr["emfile_json"])))
+                   "--concurrency %d adjusts to RLIMIT_NOFILE %d: %d (exit %s; EMFILE seen: %d in stderr, %d in JSON)"
+                   % (a.concurrency, a.low_nofile, sr["concurrency"], sr["rc"], sr["emfile_stderr"],
+                      sr["emfile_json"])))
+        print(goal(sr["wall"] <= sr["bound"], "under RLIMIT_NOFILE %d: wall %.1f s <= domains/concurrency x timeout "
+                   "= %.1f s" % (a.low_nofile, sr["wall"], sr["bound"])))
     tp_cpu = proc_cpu(tp.pid)
     print("(tarpit process CPU %.1f s)" % tp_cpu)
     save(a, summary)
@@ -1291,7 +1301,7 @@ def main():
     p3.add_argument("--no-client-cert", action="store_true")
     p3.add_argument("--low-nofile", type=int, default=256,
                     help="second run under this RLIMIT_NOFILE (0: skip)")
-    p3.add_argument("--low-nofile-domains", type=int, default=2000)
+    p3.add_argument("--low-nofile-domains", type=int, default=600)
     sp.add_parser("clean", help="remove the %s namespace left by a killed run" % NETNS)
     for p in (p1, p2, p3):
         p.add_argument("--save", help="also write the results as JSON to this file")

@@ -24,33 +24,19 @@ struct check_run {
 	bool color;
 	bool store_failed;
 	bool interrupted;
-	bool json_open;        /* the JSON document's head is out; each partner follows as it is done */
-	size_t nprinted;
+	struct fs_json_stream js; /* --json: the head is out at the start, each partner follows as it is done */
 };
 
-/* --json streams: the head now, each partner when done, the tail at the end, so memory stays flat. */
+/* The end of check's --json document: the capture, when there was one. */
 static void
-json_head(struct check_run *run)
+check_tail(struct check_run *run, json_t *capj)
 {
-	fputs("{\n  \"local\": ", stdout);
-	json_dumpf(run->local, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputs(",\n  \"partners\": [", stdout);
-	run->json_open = true;
-}
+	json_t *tail = json_object();
 
-static void
-json_tail(struct check_run *run, const json_t *capj)
-{
-	if (!run->json_open)
-		return;
-	fputs(run->nprinted > 0 ? "\n  ]" : "]", stdout);
-	if (capj != NULL) {
-		fputs(",\n  \"capture\": ", stdout);
-		json_dumpf(capj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	}
-	fputs("\n}\n", stdout);
-	fflush(stdout);
-	run->json_open = false;
+	if (tail != NULL && capj != NULL)
+		json_object_set(tail, "capture", capj);
+	fs_json_stream_end(&run->js, tail);
+	json_decref(tail);
 }
 
 static void
@@ -76,9 +62,8 @@ domain_done(void *ud, const struct fs_domain_ev *ev)
 		fs_error("%s: not recorded: %s", ev->domain, err);
 		run->store_failed = true;
 	}
-	if (run->json_open) {
-		fputs(run->nprinted++ > 0 ? ",\n" : "\n", stdout);
-		json_dumpf(p, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (run->js.open) {
+		fs_json_stream_partner(&run->js, p);
 	} else if (!run->cli->json && run->cli->verbose >= 0) {
 		fs_report_text_partner(stdout, p, run->color, run->cli->verbose);
 	}
@@ -148,7 +133,7 @@ fs_cmd_check(struct fs_cli *cli)
 	if (cap != NULL && fs_cmd_capture_start(cli, cap, e) != 0)
 		goto out;
 	if (cli->json)
-		json_head(&run);
+		fs_json_stream_begin(&run.js, stdout, run.local);
 	else if (cli->verbose >= 0)
 		fs_report_text_local(stdout, run.local, run.color);
 	if (fs_engine_run(e) != 0) {
@@ -160,12 +145,12 @@ fs_cmd_check(struct fs_cli *cli)
 		fs_error("%s", err);
 		run.store_failed = true;
 	}
-	json_tail(&run, capj);
+	check_tail(&run, capj);
 	rc = fs_report_exit_status(run.partners);
 	if (run.store_failed && rc < FS_EXIT_ERROR)
 		rc = FS_EXIT_ERROR;
 out:
-	json_tail(&run, capj);  /* a failure after the head still leaves one valid document */
+	check_tail(&run, capj);  /* a failure after the head still leaves one valid document */
 	fs_engine_free(e);
 	fs_capture_close(cap);
 	json_decref(capj);

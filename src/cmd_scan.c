@@ -65,6 +65,7 @@ struct scan_run {
 	size_t first, nsamples;
 	bool store_failed;
 	bool interrupted;
+	struct fs_json_stream js; /* --json: written as partners finish, the "scan" object last */
 };
 
 struct targets {
@@ -469,10 +470,28 @@ domain_done(void *ud, const struct fs_domain_ev *ev)
 	}
 	if (run->tty)
 		progress(run);
-	/* Only --json needs every whole result at the end; the summary needs the verdict and reasons. */
-	json_array_append_new(run->partners, run->cli->json ? p : fs_report_slim(p));
-	if (!run->cli->json)
-		json_decref(p);
+	/* --json has it now; the summary and the exit status need only the verdict and reasons. */
+	fs_json_stream_partner(&run->js, p);
+	json_array_append_new(run->partners, fs_report_slim(p));
+	json_decref(p);
+}
+
+/* The end of scan's --json document: the "scan" object (known only now) and the capture. */
+static void
+scan_tail(struct scan_run *run, json_t *capj)
+{
+	json_t *tail;
+
+	if (!run->js.open)
+		return;
+	tail = json_pack("{s:{s:o, s:s, s:b, s:I, s:I}}",
+	    "scan", "id", run->scan_id > 0 ? json_integer(run->scan_id) : json_null(), "kind", "scan",
+	    "complete", !run->interrupted && !run->store_failed && run->done == run->total,
+	    "partners", (json_int_t)run->total, "audited", (json_int_t)run->done);
+	if (tail != NULL && capj != NULL)
+		json_object_set(tail, "capture", capj);
+	fs_json_stream_end(&run->js, tail);
+	json_decref(tail);
 }
 
 /* The summary a cron e-mail carries: counts, then each partner that is not compatible with its first reason. */
@@ -627,21 +646,14 @@ fs_cmd_scan(struct fs_cli *cli)
 	if ((run.store_failed || run.interrupted) && rc < FS_EXIT_ERROR)
 		rc = FS_EXIT_ERROR;
 	if (cli->json) {
-		json_t *doc = json_pack("{s:{s:o, s:s, s:b, s:I, s:I}, s:O, s:O}",
-		    "scan", "id", run.scan_id > 0 ? json_integer(run.scan_id) : json_null(), "kind", "scan",
-		    "complete", !run.interrupted && !run.store_failed, "partners", (json_int_t)run.total,
-		    "audited", (json_int_t)run.done, "local", run.local, "partners", run.partners);
-		if (capj != NULL)
-			json_object_set(doc, "capture", capj);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(doc);
+		scan_tail(&run, capj);
 	} else if (cli->verbose >= 0 || rc != FS_EXIT_OK) {
 		/* -q: silent on success, the summary when something needs a look (cron mails it). */
 		summary(&run, stdout, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	fflush(stdout);
 out:
+	scan_tail(&run, capj);             /* a failure after the head still leaves one valid document */
 	if (run.tick != NULL)
 		event_free(run.tick);          /* before the engine frees its event base */
 	progress_clear(&run);

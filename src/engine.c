@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -121,6 +122,8 @@ struct fs_engine {
 	struct addrcount *addrs[FS_ADDR_BUCKETS];
 	TAILQ_HEAD(, conn) waiting;
 	bool wake_pending;
+	unsigned nopen;          /* probe connections open now */
+	unsigned max_open;       /* what RLIMIT_NOFILE allows of them */
 };
 
 struct addrcount {
@@ -206,7 +209,8 @@ has_slot(const struct conn *c)
 {
 	const struct job *j = c->job;
 
-	return j->nopen < j->e->o.per_domain && (c->ac == NULL || c->ac->n < j->e->o.per_address);
+	return j->nopen < j->e->o.per_domain && j->e->nopen < j->e->max_open &&
+	    (c->ac == NULL || c->ac->n < j->e->o.per_address);
 }
 
 /* A slot is free at an address: start waiting connections soon, from the top of the loop (never nested). */
@@ -233,6 +237,7 @@ conn_close(struct conn *c)
 		if (c->ac != NULL && c->ac->n > 0)
 			c->ac->n--;
 		c->job->nopen--;
+		c->e->nopen--;
 		c->counted = false;
 		schedule_wake(c->e);
 	}
@@ -647,7 +652,7 @@ on_conn_timer(evutil_socket_t fd, short what, void *arg)
 
 	if (c->st == C_WAITING) {
 		FS_EV_SET(c->ev->connect_error, "no free slot at this address or domain within the domain's "
-		    "time budget (--per-address, --per-domain)");
+		    "time budget (--per-address, --per-domain, RLIMIT_NOFILE)");
 		FS_EV_SET(c->ev->close_reason, c->ev->connect_error);
 	}
 	if (c->st == C_HANDSHAKE && c->ev->tls.error[0] == '\0')
@@ -750,6 +755,7 @@ conn_open(struct conn *c)
 	if (c->ac != NULL)
 		c->ac->n++;
 	j->nopen++;
+	e->nopen++;
 	c->counted = true;
 	c->st = C_CONNECTING;
 	/* --capture widens its filter to this endpoint before the SYN leaves. */
@@ -1263,16 +1269,17 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /*
- * Domains in flight must fit the file descriptors we may open: raise the soft RLIMIT_NOFILE to the hard one,
- * then lower --concurrency so that FS_FDS_PER_DOMAIN descriptors per domain, plus a reserve for the
- * listener's inbound connections, DNS, the database and the capture, stay within it.
+ * Domains in flight must fit the file descriptors we may open: raise the soft RLIMIT_NOFILE to the hard one, cap
+ * the probe connections open at once below it (the rest wait for a slot, as for --per-address), and lower
+ * --concurrency so that a typical domain's connections fit.
  */
 static void
 fit_concurrency(struct fs_engine *e)
 {
 	struct rlimit rl;
-	rlim_t fit;
+	rlim_t reserve = FS_FD_RESERVE + (e->o.listen_host != NULL ? FS_MAX_INBOUND + 1 : 0), fit;
 
+	e->max_open = UINT_MAX;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
 	if (rl.rlim_cur < rl.rlim_max) {
@@ -1283,7 +1290,10 @@ fit_concurrency(struct fs_engine *e)
 	}
 	if (rl.rlim_cur == RLIM_INFINITY)
 		return;
-	fit = rl.rlim_cur > FS_FD_RESERVE + FS_FDS_PER_DOMAIN ? (rl.rlim_cur - FS_FD_RESERVE) / FS_FDS_PER_DOMAIN : 1;
+	fit = rl.rlim_cur > reserve + FS_FDS_PER_DOMAIN ? rl.rlim_cur - reserve : FS_FDS_PER_DOMAIN;
+	if (fit < UINT_MAX)
+		e->max_open = (unsigned)fit;
+	fit /= FS_FDS_PER_DOMAIN;
 	if (e->o.concurrency > fit) {
 		fs_warn("--concurrency %u lowered to %lu: only %lu file descriptors may be open (RLIMIT_NOFILE)",
 		    e->o.concurrency, (unsigned long)fit, (unsigned long)rl.rlim_cur);

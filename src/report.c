@@ -377,3 +377,47 @@ fs_report_text_partner(FILE *f, const json_t *p, bool color, int verbose)
 		}
 	}
 }
+
+void
+fs_json_stream_begin(struct fs_json_stream *s, FILE *f, const json_t *local)
+{
+	s->f = f;
+	s->n = 0;
+	fputs("{\n  \"local\": ", f);
+	json_dumpf(local, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputs(",\n  \"partners\": [", f);
+	s->open = true;
+}
+
+void
+fs_json_stream_partner(struct fs_json_stream *s, const json_t *partner)
+{
+	if (!s->open)
+		return;
+	fputs(s->n++ > 0 ? ",\n" : "\n", s->f);
+	json_dumpf(partner, s->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fflush(s->f);
+}
+
+void
+fs_json_stream_end(struct fs_json_stream *s, const json_t *tail)
+{
+	const char *k;
+	json_t *v, *ks;
+
+	if (!s->open)
+		return;
+	fputs(s->n > 0 ? "\n  ]" : "]", s->f);
+	json_object_foreach((json_t *)tail, k, v) {
+		fputs(",\n  ", s->f);
+		if ((ks = json_string(k)) != NULL) {
+			json_dumpf(ks, s->f, JSON_ENCODE_ANY);
+			json_decref(ks);
+		}
+		fputs(": ", s->f);
+		json_dumpf(v, s->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	}
+	fputs("\n}\n", s->f);
+	fflush(s->f);
+	s->open = false;
+}

@@ -67,9 +67,13 @@ void fs_engine_free(struct fs_engine *e);
 /* Inbound connections the listener keeps at once, in all and per partner under audit. */
 #define FS_MAX_INBOUND 64U
 #define FS_MAX_INBOUND_PER_PARTNER 4U
-/* File descriptors counted per domain in flight, and kept in reserve (listener, DNS, database, capture). */
-#define FS_FDS_PER_DOMAIN 10U
-#define FS_FD_RESERVE (64U + FS_MAX_INBOUND)
+/*
+ * --concurrency is fitted to RLIMIT_NOFILE at FS_FDS_PER_DOMAIN descriptors per domain in flight (a reachable
+ * endpoint's probe plan), after a reserve for DNS, the database, the capture and stdio (plus the listener's
+ * inbound connections with --listen). Open probe connections never pass the limit: past it they wait for a slot.
+ */
+#define FS_FDS_PER_DOMAIN 4U
+#define FS_FD_RESERVE 32U
 #define FS_DOMAIN_BUDGET(timeout_ms) (2 * (timeout_ms))
 
 #endif

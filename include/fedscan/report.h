@@ -27,4 +27,20 @@ json_t *fs_report_slim(const json_t *partner);
 /* The exit status for a set of partner verdicts (DESIGN.md: 0, 1, 2, 3). */
 int fs_report_exit_status(const json_t *partners);
 
+/*
+ * A --json document written as the audit goes: {"local": ..., "partners": [ each partner when done ], then the
+ * keys known only at the end}. Memory stays flat however many partners there are.
+ */
+struct fs_json_stream {
+	FILE *f;
+	bool open;
+	size_t n;
+};
+/* Write the head: the local object and the opening of "partners". */
+void fs_json_stream_begin(struct fs_json_stream *s, FILE *f, const json_t *local);
+/* Write one partner object (nothing if the stream is not open). */
+void fs_json_stream_partner(struct fs_json_stream *s, const json_t *partner);
+/* Close "partners", add each key of tail (may be NULL) in order, and end the document. */
+void fs_json_stream_end(struct fs_json_stream *s, const json_t *tail);
+
 #endif
