@@ -608,6 +608,8 @@ fs_cmd_scan(struct fs_cli *cli)
 	}
 	if (cap != NULL && fs_cmd_capture_start(cli, cap, e) != 0)
 		goto out;
+	if (cli->json)
+		fs_json_stream_begin(&run.js, stdout, run.local);
 	run.start = mono_now();
 	if (run.tty) {
 		struct timeval tv = { 0, PROGRESS_TICK_US };
