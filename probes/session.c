@@ -172,6 +172,12 @@ send_dialback(struct fs_session *s, struct fs_actions *out)
 		goto toolong;
 	s->ev->dialback.over_tls = s->tls;
 	s->state = ST_DIALBACK;
+	/*
+	 * Sink mode: nobody answers the partner's connect-back, so it can only end in silence (verifying) or an
+	 * answer that comes at once (refusal, policy). Ask to hear of silence rather than wait out --timeout.
+	 */
+	if (s->env.db_secret == NULL)
+		fs_act_push(out, FS_ACT_QUIET);
 	return;
 toolong:
 	finish(s, out, "internal: dialback request does not fit");
@@ -461,6 +467,13 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		else if (s->state == ST_STARTTLS)
 			ev->starttls = FS_STARTTLS_NO_ANSWER;
 		finish(s, out, e->reason != NULL ? e->reason : "timed out");
+		break;
+	case FS_PEV_QUIET:
+		if (s->state != ST_DIALBACK)
+			break;
+		ev->dialback.result = FS_DB_TIMEOUT;
+		ev->dialback.grace_ms = e->grace_ms > 0 ? e->grace_ms : 1;
+		finish(s, out, "no answer to dialback within the grace: the partner is verifying our sink domain");
 		break;
 	case FS_PEV_XML_ERROR:
 		ev->xml_error = true;

@@ -14,7 +14,7 @@
 
 enum {
 	O_DB = 256, O_NO_DB, O_POLICY, O_TLS, O_SASL, O_DIALBACK, O_FROM, O_CERT, O_KEY, O_CA, O_TIMEOUT, O_CONC,
-	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_LISTEN, O_PERADDR, O_PERDOMAIN, O_PTLS, O_PSASL, O_PDB, O_VERSION,
+	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_LISTEN, O_PERADDR, O_PERDOMAIN, O_DBWAIT, O_PTLS, O_PSASL, O_PDB, O_VERSION,
 	O_PARTNERS, O_FORMAT, O_KEEP_DAYS, O_EXPIRY_DAYS,
 	O_USER, O_PORT,
 };
@@ -42,6 +42,7 @@ static const struct option longopts[] = {
 	{ "listen", required_argument, NULL, O_LISTEN },
 	{ "per-address", required_argument, NULL, O_PERADDR },
 	{ "per-domain", required_argument, NULL, O_PERDOMAIN },
+	{ "dialback-wait", required_argument, NULL, O_DBWAIT },
 	{ "partner-tls", required_argument, NULL, O_PTLS },
 	{ "partner-sasl", required_argument, NULL, O_PSASL },
 	{ "partner-dialback", required_argument, NULL, O_PDB },
@@ -87,6 +88,8 @@ fs_cli_usage(FILE *f)
 	    "  --concurrency N           domains in flight (default 32)\n"
 	    "  --per-address N           connections at once to one partner address (default 64)\n"
 	    "  --per-domain N            connections at once to one partner domain (default 16)\n"
+	    "  --dialback-wait SECONDS   without --listen: silence after db:result that means verifying\n"
+	    "                            (default 0.25 s + 8 round trips; --timeout or more: wait it out)\n"
 	    "  --capture FILE.pcap       check, scan: capture the audit's own packets to FILE, TLS keys to FILE.keys\n"
 	    "  --user NAME               with --capture as root: run as NAME once the capture is open (default nobody)\n"
 	    "  --port N                  pcap: also an s2s port besides 5269 (repeatable)\n"
@@ -335,6 +338,10 @@ fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
 		case O_PERADDR:
 			if ((r = parse_number("--per-address", optarg, 1, 10000, &d)) == 0)
 				cli->eng.per_address = (unsigned)d;
+			break;
+		case O_DBWAIT:
+			if ((r = parse_number("--dialback-wait", optarg, 0.01, 3600, &d)) == 0)
+				cli->eng.dialback_wait_ms = (long)(d * 1000);
 			break;
 		case O_PERDOMAIN:
 			if ((r = parse_number("--per-domain", optarg, 1, 10000, &d)) == 0)

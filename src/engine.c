@@ -54,6 +54,10 @@ struct conn {
 	bool direct;
 	bool in_feed;          /* inside fs_xmlstream_feed: actions wait until it returns */
 	struct event *rd, *wr, *timer;
+	struct event *quiet;       /* sink-mode dialback grace (FS_ACT_QUIET), made when first asked */
+	long quiet_ms;
+	long left_ms;              /* the time this connection was given (--timeout, cut to the domain's budget) */
+	long connect_ms;           /* how long the TCP handshake took: the round trip the grace is scaled by */
 	struct fs_xmlstream *xs;
 	char *out;             /* allocated while there is something to send: most connections idle most of the time */
 	size_t outlen;
@@ -249,6 +253,8 @@ conn_close(struct conn *c)
 		event_del(c->wr);
 	if (c->timer != NULL)
 		event_del(c->timer);
+	if (c->quiet != NULL)
+		event_del(c->quiet);
 	if (c->ssl != NULL) {
 		SSL_free(c->ssl);
 		c->ssl = NULL;
@@ -293,6 +299,8 @@ conn_destroy(struct conn *c)
 	}
 	conn_close(c);
 	c->ev->duration_ms = ms_since(&c->t0);
+	if (c->quiet != NULL)
+		event_free(c->quiet);
 	if (c->rd != NULL)
 		event_free(c->rd);
 	if (c->wr != NULL)
@@ -373,6 +381,31 @@ start_handshake(struct conn *c)
 	c->st = C_HANDSHAKE;
 }
 
+static void on_quiet(evutil_socket_t fd, short what, void *arg);
+
+/*
+ * Sink mode asked to hear of silence after its db:result. What a partner refuses it refuses at once, within a
+ * few round trips; what it accepts it verifies by connecting back to our sink FROM, which nobody answers, so
+ * only silence follows (then Prosody's <connection-timeout/> after s2s_timeout, 90 s by default). Waiting that
+ * out adds nothing to the evidence. The grace: --dialback-wait, or 250 ms + 8 round trips.
+ */
+static void
+arm_quiet(struct conn *c)
+{
+	struct fs_engine *e = c->e;
+	struct timeval tv;
+	long g = e->o.dialback_wait_ms > 0 ? e->o.dialback_wait_ms : 250 + 8 * c->connect_ms;
+
+	if (c->inbound || ms_since(&c->t0) + g >= c->left_ms)
+		return;  /* the connection's own timer comes first */
+	if (c->quiet == NULL && (c->quiet = evtimer_new(e->base, on_quiet, c)) == NULL)
+		return;
+	c->quiet_ms = g;
+	tv.tv_sec = g / 1000;
+	tv.tv_usec = (g % 1000) * 1000;
+	evtimer_add(c->quiet, &tv);
+}
+
 /* Run the actions a probe asked for. Returns true if a STARTTLS handshake began (unread input must go). */
 static bool
 run_actions(struct conn *c)
@@ -407,6 +440,9 @@ run_actions(struct conn *c)
 			break;
 		case FS_ACT_CLOSE:
 			close_after = true;
+			break;
+		case FS_ACT_QUIET:
+			arm_quiet(c);
 			break;
 		}
 	}
@@ -610,6 +646,7 @@ conn_step(struct conn *c)
 			return;
 		}
 		c->st = C_OPEN;
+		c->connect_ms = ms_since(&c->t0);
 		deliver(c, FS_PEV_CONNECTED, NULL);
 		if (c->st == C_OPEN)
 			do_read(c);
@@ -642,6 +679,19 @@ on_io(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 
 	conn_step(c);
+	conn_after(c);
+}
+
+static void
+on_quiet(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct fs_pev e = { .type = FS_PEV_QUIET, .grace_ms = c->quiet_ms };
+
+	if (c->st == C_OPEN) {
+		session_event(c, &e);
+		run_actions(c);
+	}
 	conn_after(c);
 }
 
@@ -752,6 +802,7 @@ conn_open(struct conn *c)
 	tv.tv_usec = (left % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	c->left_ms = left;
 	if (c->ac != NULL)
 		c->ac->n++;
 	j->nopen++;

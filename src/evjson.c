@@ -64,6 +64,7 @@ static const struct fdef sasl_f[] = {
 static const struct fdef db_f[] = {
 	FE(struct fs_dialback_ev, result, db_names), FB(struct fs_dialback_ev, over_tls),
 	FS(struct fs_dialback_ev, condition), FS(struct fs_dialback_ev, text), FL(struct fs_dialback_ev, wait_ms),
+	FL(struct fs_dialback_ev, grace_ms),
 	FEND
 };
 

@@ -142,7 +142,12 @@ db_words(const struct fs_dialback_ev *db, char *buf, size_t size)
 		snprintf(buf, size, "stream error <%s/>%s%s", db->condition, db->text[0] ? " " : "", db->text);
 		return buf;
 	case FS_DB_CLOSED: return "the connection was closed";
-	case FS_DB_TIMEOUT: return "no answer before our timeout";
+	case FS_DB_TIMEOUT:
+		if (db->grace_ms > 0) {
+			snprintf(buf, size, "no answer within %ld ms: sink mode does not wait for the verification", db->grace_ms);
+			return buf;
+		}
+		return "no answer before our timeout";
 	default: return "not sent";
 	}
 }

@@ -24,6 +24,7 @@ struct fs_engine_opts {
 	int listen_port;           /* 0: 5269 */
 	unsigned per_address;      /* connections at once to one address (politeness); 0: the default */
 	unsigned per_domain;       /* connections at once to one partner domain (politeness); 0: the default */
+	long dialback_wait_ms;     /* sink mode: silence after db:result that means "verifying"; 0: by round trip */
 	/* --capture: called with each endpoint before the first connect() to it, so the filter can take it in. */
 	void (*on_connect)(void *ud, const char *address, int port);
 	void *on_connect_ud;

@@ -108,6 +108,7 @@ struct fs_dialback_ev {
 	char condition[FS_EV_SHORT];
 	char text[FS_EV_TEXT];
 	long wait_ms;                 /* from sending db:result to the answer */
+	long grace_ms;                /* sink mode: we stopped waiting after this much silence (FS_DB_TIMEOUT) */
 };
 
 /* Everything one connection saw. */

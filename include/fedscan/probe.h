@@ -19,6 +19,7 @@ enum fs_pev_type {
 	FS_PEV_CLOSED,         /* the peer closed or reset the connection: reason */
 	FS_PEV_TIMEOUT,        /* the connection's time is up */
 	FS_PEV_XML_ERROR,      /* the peer broke an XML rule: reason; the stream is dead */
+	FS_PEV_QUIET,          /* after FS_ACT_QUIET: the peer said nothing for the dialback grace */
 	FS_PEV_LAST
 };
 
@@ -27,6 +28,7 @@ struct fs_pev {
 	const struct fs_xml_stream_header *hdr;
 	const struct fs_xml_elem *el;
 	const char *reason;
+	long grace_ms;         /* FS_PEV_QUIET: how long the peer was silent */
 };
 
 /* What the probe wants the engine to do, in order. */
@@ -35,6 +37,7 @@ enum fs_act_type {
 	FS_ACT_STARTTLS,   /* discard unread input, start the TLS handshake */
 	FS_ACT_RESTART,    /* reset the XML parser for a new stream (after TLS or SASL) */
 	FS_ACT_CLOSE,      /* send nothing more; close the connection (the probe is done) */
+	FS_ACT_QUIET,      /* a request is out: send FS_PEV_QUIET if the peer stays silent for the dialback grace */
 };
 
 #define FS_MAX_ACTS 8

@@ -92,6 +92,9 @@ run_actions(struct fz *f)
 		case FS_ACT_CLOSE:
 			f->closed = true;
 			break;
+		case FS_ACT_QUIET:
+			CHECK(f->p->flags & FS_PF_DIALBACK);
+			break;
 		}
 	}
 	f->acts.n = 0;

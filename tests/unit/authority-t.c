@@ -27,6 +27,7 @@ run(struct drv *d)
 		case FS_ACT_STARTTLS: d->starttls = true; break;
 		case FS_ACT_RESTART: d->restart = true; break;
 		case FS_ACT_CLOSE: d->closed = true; break;
+		case FS_ACT_QUIET: break;   /* outbound probes only */
 		}
 	}
 	d->acts.n = 0;

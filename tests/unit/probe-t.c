@@ -170,7 +170,7 @@ struct h {
 	struct fs_session *s;
 	struct fs_xmlstream *xs;
 	struct fs_actions acts;
-	bool in_feed, closed, tls_pending, tls_cert_requested;
+	bool in_feed, closed, tls_pending, tls_cert_requested, quiet_asked;
 	char sends[MAX_SENDS][2048];
 	unsigned nsends;
 	char log[2048];      /* the actions, in order: "SEND SEND STARTTLS RESTART ..." */
@@ -217,6 +217,10 @@ run_actions(struct h *h)
 		case FS_ACT_CLOSE:
 			h->closed = true;
 			h_log(h, "CLOSE");
+			break;
+		case FS_ACT_QUIET:
+			h->quiet_asked = true;
+			h_log(h, "QUIET");
 			break;
 		}
 	}
@@ -306,7 +310,7 @@ feed(struct h *h, const char *buf, size_t n)
 }
 
 /* The steps of a transcript. */
-enum step_type { X_END = 0, X_DATA, X_TLS_UP, X_TLS_FAILED, X_TIMEOUT, X_CLOSED };
+enum step_type { X_END = 0, X_DATA, X_TLS_UP, X_TLS_FAILED, X_TIMEOUT, X_CLOSED, X_QUIET };
 
 struct step {
 	enum step_type t;
@@ -379,6 +383,16 @@ run(struct h *h, const char *name, const struct fs_probe *p, const char *from, b
 			deliver(h, FS_PEV_CLOSED, steps->data);
 			h->closed = true;
 			break;
+		case X_QUIET: {
+			/* The engine's grace timer: only after the session asked for it. */
+			struct fs_pev q = { .type = FS_PEV_QUIET, .grace_ms = 300 };
+
+			if (!h->quiet_asked)
+				h->bug++;
+			fs_session_event(h->s, &q, &h->acts);
+			run_actions(h);
+			break;
+		}
 		default:
 			break;
 		}
@@ -552,7 +566,7 @@ test_prosody_required(void)
 	SENT(&h, 1, STARTTLS_REQ, "<starttls/> after <required/>");
 	ok(h.nsends > 2 && strcmp(h.sends[2], h.sends[0]) == 0, "%s: the same header again after TLS", h.name);
 	SENT(&h, 3, db_request(SINK), "<db:result/> over TLS (no EXTERNAL: no certificate)");
-	is_string("SEND SEND STARTTLS RESTART SEND SEND SEND CLOSE", h.log, "%s: the actions in order", h.name);
+	is_string("SEND SEND STARTTLS RESTART SEND SEND QUIET SEND CLOSE", h.log, "%s: the actions in order", h.name);
 	ok(h.ev.attempted && h.ev.connected && !h.ev.client_cert, "%s: attempted, connected, no client cert", h.name);
 	is_int(FS_CONN_STARTTLS, h.ev.kind, "%s: kind starttls", h.name);
 	ok(h.ev.pre.header && h.ev.pre.version1 && h.ev.pre.db_ns, "%s: pre-TLS header 1.0 with xmlns:db", h.name);
@@ -598,6 +612,9 @@ test_prosody_optional(void)
 	static const struct step s_wait[] = {
 		{ X_DATA, prosody_b_pre }, { X_TIMEOUT, "timed out" }, { X_END, NULL },
 	};
+	static const struct step s_quiet[] = {
+		{ X_DATA, prosody_b_pre }, { X_QUIET, NULL }, { X_END, NULL },
+	};
 	static struct h h;
 
 	run(&h, "Prosody B, plain", probe("plain"), SINK, false, false, s_err, 0);
@@ -612,6 +629,37 @@ test_prosody_optional(void)
 	common(&h, true);
 	done(&h);
 	same_when_split("Prosody B, plain", probe("plain"), SINK, false, false, s_err);
+
+	/* Sink mode: the session asks to hear of silence after db:result; silence is "verifying" (FS_DB_TIMEOUT). */
+	run(&h, "Prosody B, plain, silent within the grace", probe("plain"), SINK, false, false, s_quiet, 0);
+	show(&h);
+	ok(h.quiet_asked && strstr(h.log, "SEND QUIET") != NULL, "%s: QUIET asked right after db:result", h.name);
+	is_int(FS_DB_TIMEOUT, h.ev.dialback.result, "%s: FS_DB_TIMEOUT (pending)", h.name);
+	is_int(300, h.ev.dialback.grace_ms, "%s: the grace is recorded", h.name);
+	ok(!h.ev.timed_out && h.closed, "%s: not our --timeout; the probe closes", h.name);
+	ok(strstr(h.ev.close_reason, "within the grace") != NULL, "%s: close reason says why (%s)", h.name, h.ev.close_reason);
+	common(&h, true);
+	done(&h);
+
+	/* Authoritative mode: the listener answers the connect-back, so the real verdict is awaited. */
+	memset(&h, 0, sizeof(h));
+	{
+		static const unsigned char secret[32] = { 1 };
+		static const struct step s_auth[] = { { X_DATA, prosody_b_pre }, { X_END, NULL } };
+
+		h.name = "Prosody B, plain, authoritative";
+		h.probe = probe("plain");
+		h.env.domain = TARGET;
+		h.env.from = SINK;
+		h.env.db_key = KEY;
+		h.env.db_secret = secret;
+		if ((h.s = fs_session_new(h.probe, &h.env, &h.ev)) == NULL || fs_xmlstream_new(NULL, &cbs, &h, &h.xs) != 0)
+			h.bug++;
+		deliver(&h, FS_PEV_CONNECTED, NULL);
+		feed(&h, s_auth[0].data, strlen(s_auth[0].data));
+		ok(count_sends(&h, "<db:result") == 1 && !h.quiet_asked, "%s: db:result sent, no QUIET asked", h.name);
+		done(&h);
+	}
 
 	/* Our own wait ends first: FS_PEV_TIMEOUT while waiting for the dialback verdict. */
 	run(&h, "Prosody B, plain, our timeout", probe("plain"), SINK, false, false, s_wait, 0);
