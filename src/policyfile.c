@@ -1014,7 +1014,6 @@ fs_policyfile_parse(const char *name, const char *text, struct fs_policyfile **o
 /* ---- writing ---- */
 
 #define WRAP 150
-#define FIRST_MAX (FS_POLICY_MAX_LINE - 14)  /* a description's first word(s) after "description = " */
 #define CONT_MAX (FS_POLICY_MAX_LINE - 2)    /* after the two spaces of a continuation line */
 
 /* '#' lines, each within the reader's line limit; control characters and invalid UTF-8 become '?'. */
@@ -1078,52 +1077,51 @@ desc_norm(const char *d)
 	return t;
 }
 
-/*
- * The next unit of a normalised description at *pp: a word, with the words after it that cannot start a
- * continuation line (inih takes a line that starts with ';' or '#' for a comment). Its start, length in *len.
- */
+/* The next word of a normalised description at *pp: its start, its length in *len; NULL at the end. */
 static const char *
-desc_unit(const char **pp, size_t *len)
+desc_word(const char **pp, size_t *len)
 {
-	const char *p = *pp, *s, *e;
+	const char *p = *pp, *s;
 
 	while (*p == ' ')
 		p++;
 	if (*p == '\0')
 		return NULL;
 	s = p;
-	for (;;) {
-		e = p + strcspn(p, " ");
-		p = e;
-		while (*p == ' ')
-			p++;
-		if (*p != ';' && *p != '#')
-			break;
-	}
-	*len = (size_t)(e - s);
+	p += strcspn(p, " ");
+	*len = (size_t)(p - s);
 	*pp = p;
 	return s;
+}
+
+/*
+ * The longest word that can be written. A word that starts with ';' or '#' cannot start a continuation line
+ * (inih takes the line for a comment), so it goes right after "description =" on a line of its own; any other
+ * word can also go on a continuation line after one space.
+ */
+static size_t
+desc_word_max(const char *w)
+{
+	return (*w == ';' || *w == '#') ? FS_POLICY_MAX_LINE - 13 : FS_POLICY_MAX_LINE - 1;
 }
 
 int
 fs_policyfile_text_writable(const char *d, char *why, size_t whylen)
 {
 	char *t = desc_norm(d);
-	const char *p = t, *u;
+	const char *p = t, *w;
 	size_t n;
-	bool first = true;
 	int rc = 0;
 
 	if (t == NULL)
 		return 0;
-	while ((u = desc_unit(&p, &n)) != NULL) {
-		if (n > (first && *u == ';' ? FIRST_MAX + 1 : first && *u == '#' ? FIRST_MAX : CONT_MAX)) {
-			snprintf(why, whylen, "a word (or a word with the words after it that start with ';' or '#') of "
-			    "%zu characters; a policy file line holds at most %d", n, FS_POLICY_MAX_LINE);
+	while ((w = desc_word(&p, &n)) != NULL) {
+		if (n > desc_word_max(w)) {
+			snprintf(why, whylen, "a word of %zu characters; a policy file line holds at most %d", n,
+			    FS_POLICY_MAX_LINE);
 			rc = -1;
 			break;
 		}
-		first = false;
 	}
 	free(t);
 	return rc;
@@ -1131,41 +1129,45 @@ fs_policyfile_text_writable(const char *d, char *why, size_t whylen)
 
 /*
  * A description on one or more lines that read back to the same words: control characters become spaces, and
- * a ';' after white space (an inline comment to inih) becomes ','. A continuation line may not start with ';'
- * or '#' (inih would take it for a comment), so such a word stays on the line before; a description that starts
- * with ';' is written right after the '=' ("description =;..."), where inih sees no comment.
- * What cannot be written within the line limit (see fs_policyfile_text_writable) is cut.
+ * a ';' after white space (an inline comment to inih) becomes ','. Words are wrapped at WRAP columns onto
+ * continuation lines; a word that starts with ';' or '#' cannot start one (inih would take it for a comment), so
+ * it starts another "description =" line instead, which the reader appends with a space just the same. A ';'
+ * word is written right after the '=' ("description =;..."), where inih sees no inline comment.
+ * A word longer than a line (see fs_policyfile_text_writable) is cut.
  */
 static void
 write_description(FILE *f, const char *d)
 {
 	char *t = desc_norm(d);
-	const char *p = t, *u;
+	const char *p = t, *w;
 	size_t col = 0, n;
-	bool first = true;
+	bool first = true, special;
 
 	if (t == NULL)
 		return;
-	while ((u = desc_unit(&p, &n)) != NULL) {
-		if (first && *u == ';') {
-			fputs("description =", f);
-			col = 13;
-		} else if (first && (n <= FIRST_MAX || *u == '#')) {
-			fputs("description = ", f);
-			col = 14;
-		} else if (first) {
-			fputs("description =\n  ", f);
-			col = 2;
-		} else if (col + 1 + n > WRAP) {
-			fputs("\n  ", f);
-			col = 2;
-		} else {
+	while ((w = desc_word(&p, &n)) != NULL) {
+		special = *w == ';' || *w == '#';
+		if (!first && col + 1 + n <= WRAP) {
 			fputc(' ', f);
 			col++;
+		} else if (special) {
+			/* Tight ("=#word") only when the word needs the column. */
+			if (!first)
+				fputc('\n', f);
+			fputs(*w == ';' || 14 + n > FS_POLICY_MAX_LINE ? "description =" : "description = ", f);
+			col = *w == ';' || 14 + n > FS_POLICY_MAX_LINE ? 13 : 14;
+		} else if (first && 14 + n <= FS_POLICY_MAX_LINE) {
+			fputs("description = ", f);
+			col = 14;
+		} else {
+			/* A continuation line, indented by one space only when the word needs the column. */
+			fputs(first ? "description =\n" : "\n", f);
+			fputs(2 + n <= FS_POLICY_MAX_LINE ? "  " : " ", f);
+			col = 2 + n <= FS_POLICY_MAX_LINE ? 2 : 1;
 		}
 		if (col + n > FS_POLICY_MAX_LINE)
-			n = fs_utf8_cut(u, FS_POLICY_MAX_LINE - col);   /* unwritable: cut, so the file reads back */
-		fwrite(u, 1, n, f);
+			n = fs_utf8_cut(w, FS_POLICY_MAX_LINE - col);   /* unwritable: cut, so the file reads back */
+		fwrite(w, 1, n, f);
 		col += n;
 		first = false;
 	}

@@ -26,8 +26,7 @@
  *    - fs_export_text (what `fedscan report` prints on a terminal), with partner-supplied text in the fields
  *      that carry it: no unsafe character as for fs_fputs_safe;
  *    - no output holds an unsafe character (text: the terminal set).
- * FUZZ_STRICT=1: also abort on the known product bug tolerated below; FUZZ_DUMP=FILE: write the output that
- * holds an unsafe character to FILE.
+ * FUZZ_DUMP=FILE: write the output that holds an unsafe character to FILE.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -46,18 +45,6 @@
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant failed: %s (%s:%d)\n", #c, __FILE__, __LINE__); \
 	abort(); } } while (0)
 #define FAIL(...) do { fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); abort(); } while (0)
-
-/* A known product bug, not fixed yet: tolerated unless FUZZ_STRICT=1 (see fuzz_policyfile.h). */
-static bool
-fz_known(const char *what)
-{
-	const char *e = getenv("FUZZ_STRICT");
-	bool strict = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
-
-	if (strict)
-		fprintf(stderr, "known product bug (FUZZ_STRICT): %s\n", what);
-	return !strict;
-}
 
 /* ---- what counts as unsafe ---- */
 
