@@ -26,8 +26,10 @@
 #define FS_BEGIN_TRIES 5
 #define FS_BEGIN_PAUSE_MS 50
 
-/* The JSON text stored for evidence objects: byte-stable, whatever the key order the caller built. */
-#define FS_EVIDENCE_DUMP (JSON_COMPACT | JSON_SORT_KEYS)
+/* The JSON text stored for evidence objects: as printed, so a result read back prints as it did (schema 3). */
+#define FS_EVIDENCE_DUMP JSON_COMPACT
+/* What domains.result_json keeps in place of an endpoint's connections (db/migrations/003_connections_once.sql). */
+#define FS_CONNS_STORED "connections table"
 /* The JSON text stored for whole results: as printed (jansson keeps insertion order). */
 #define FS_RESULT_DUMP JSON_COMPACT
 
@@ -39,6 +41,8 @@ enum stmt_id {
 	ST_CERT,
 	ST_CONN,
 	ST_LAST_DOMAIN,
+	ST_DOMAIN_ENDPOINTS,
+	ST_ENDPOINT_CONNS,
 	ST_LAST
 };
 
@@ -77,8 +81,12 @@ static const char *const stmt_sql[ST_LAST] = {
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 	    " ?14)",
 	[ST_LAST_DOMAIN] =
-	    "SELECT result_json FROM domains WHERE domain = ?1"
+	    "SELECT result_json, id FROM domains WHERE domain = ?1"
 	    " ORDER BY id DESC LIMIT 1",
+	[ST_DOMAIN_ENDPOINTS] =
+	    "SELECT id FROM endpoints WHERE domain_id = ?1 ORDER BY id",
+	[ST_ENDPOINT_CONNS] =
+	    "SELECT evidence_json FROM connections WHERE endpoint_id = ?1 ORDER BY id",
 };
 
 struct fs_store {
@@ -693,10 +701,104 @@ store_endpoint(struct fs_store *st, int64_t scan_id, int64_t domain_id, const js
 	return 0;
 }
 
+/*
+ * The partner object as domains.result_json keeps it: an endpoint's "connections" array, when every element
+ * goes to the connections table, is replaced by FS_CONNS_STORED (put back by restore_connections()).
+ */
+static json_t *
+result_to_store(const json_t *partner)
+{
+	json_t *p, *eps, *e, *c, *copy;
+	const json_t *conns;
+	size_t i, k;
+	bool all;
+
+	if ((p = json_copy((json_t *)partner)) == NULL || (eps = json_array()) == NULL) {
+		json_decref(p);
+		return NULL;
+	}
+	json_array_foreach(json_object_get(partner, "endpoints"), i, e) {
+		conns = json_object_get(e, "connections");
+		all = json_is_array(conns) && json_array_size(conns) > 0;
+		json_array_foreach(conns, k, c)
+			all = all && json_is_object(c);
+		if (json_is_object(e) && all && (copy = json_copy(e)) != NULL) {
+			json_object_set_new(copy, "connections", json_string(FS_CONNS_STORED));
+			json_array_append_new(eps, copy);
+		} else {
+			json_array_append(eps, e);
+		}
+	}
+	if (json_is_array(json_object_get(partner, "endpoints")))
+		json_object_set_new(p, "endpoints", eps);
+	else
+		json_decref(eps);
+	return p;
+}
+
+static json_t *json_col(sqlite3_stmt *s, int i);
+
+/* Put back the connections that result_to_store() left in the connections table (the n-th stored endpoint). */
+static int
+restore_connections(struct fs_store *st, int64_t domain_id, json_t *partner, char *err, size_t errlen)
+{
+	sqlite3_stmt *es = st->stmt[ST_DOMAIN_ENDPOINTS], *cs = st->stmt[ST_ENDPOINT_CONNS];
+	json_t *e, *arr, *c;
+	size_t i;
+	int rc = 0, erc;
+	bool need = false;
+
+	json_array_foreach(json_object_get(partner, "endpoints"), i, e)
+		need = need || json_is_string(json_object_get(e, "connections"));
+	if (!need)
+		return 0;                       /* written before schema 3, or no connections */
+	if (sqlite3_bind_int64(es, 1, domain_id) != SQLITE_OK)
+		goto sqlfail;
+	json_array_foreach(json_object_get(partner, "endpoints"), i, e) {
+		if (!json_is_object(e))
+			continue;               /* never stored: no row to match */
+		erc = sqlite3_step(es);
+		if (erc != SQLITE_ROW && erc != SQLITE_DONE)
+			goto sqlfail;
+		if (!json_is_string(json_object_get(e, "connections")))
+			continue;
+		if ((arr = json_array()) == NULL)
+			goto nomem;
+		if (erc == SQLITE_ROW) {
+			if (sqlite3_bind_int64(cs, 1, sqlite3_column_int64(es, 0)) != SQLITE_OK)
+				goto sqlfail_arr;
+			while ((rc = sqlite3_step(cs)) == SQLITE_ROW)
+				if ((c = json_col(cs, 0)) != NULL)
+					json_array_append_new(arr, c);
+			sqlite3_reset(cs);
+			if (rc != SQLITE_DONE)
+				goto sqlfail_arr;
+			rc = 0;
+		}
+		/* A row deleted by hand leaves an empty list, not an error: the rest of the result still reads. */
+		json_object_set_new(e, "connections", arr);
+	}
+	sqlite3_reset(es);
+	return 0;
+sqlfail_arr:
+	json_decref(arr);
+sqlfail:
+	set_err(err, errlen, "database %s: cannot read the connections of a stored result: %s", st->path,
+	    sqlite3_errmsg(st->db));
+	sqlite3_reset(cs);
+	sqlite3_reset(es);
+	return -1;
+nomem:
+	set_err(err, errlen, "out of memory");
+	sqlite3_reset(es);
+	return -1;
+}
+
 int
 fs_store_domain(struct fs_store *st, int64_t scan_id, const json_t *partner, char *err, size_t errlen)
 {
 	const json_t *domain, *verdict, *effective, *endpoints, *e;
+	json_t *stored;
 	struct binder b;
 	int64_t domain_id;
 	size_t i;
@@ -729,7 +831,13 @@ fs_store_domain(struct fs_store *st, int64_t scan_id, const json_t *partner, cha
 	bind_dump(&b, 8, json_object_get(partner, "methods"), true, FS_RESULT_DUMP);
 	bind_dump(&b, 9, json_object_get(partner, "reasons"), true, FS_RESULT_DUMP);
 	bind_dump(&b, 10, json_object_get(effective, "evidence"), true, FS_RESULT_DUMP);
-	bind_dump(&b, 11, partner, false, FS_RESULT_DUMP);
+	if ((stored = result_to_store(partner)) == NULL) {
+		sqlite3_clear_bindings(b.s);
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	bind_dump(&b, 11, stored, false, FS_RESULT_DUMP);
+	json_decref(stored);
 	bind_int(&b, 12, json_object_get(partner, "duration_ms"));
 	if (bound(st, &b, "a domain", err, errlen) != 0)
 		return -1;
@@ -795,6 +903,10 @@ fs_store_last_domain(struct fs_store *st, const char *domain, json_t **partner_o
 	if (partner == NULL) {
 		set_err(err, errlen, "database %s: stored result for %s is not JSON: %s",
 		    st->path, domain, text != NULL ? jerr.text : "NULL");
+		goto out;
+	}
+	if (restore_connections(st, sqlite3_column_int64(s, 1), partner, err, errlen) != 0) {
+		json_decref(partner);
 		goto out;
 	}
 	*partner_out = partner;
@@ -978,7 +1090,7 @@ fs_store_scan_partners(struct fs_store *st, int64_t scan_id, json_t **partners_o
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
-	if (prepare(st, "SELECT result_json, domain FROM domains WHERE scan_id = ?1 ORDER BY id", &s, err,
+	if (prepare(st, "SELECT result_json, domain, id FROM domains WHERE scan_id = ?1 ORDER BY id", &s, err,
 	    errlen) != 0)
 		goto fail;
 	if (sqlite3_bind_int64(s, 1, scan_id) != SQLITE_OK) {
@@ -993,6 +1105,8 @@ fs_store_scan_partners(struct fs_store *st, int64_t scan_id, json_t **partners_o
 			goto fail;
 		}
 		json_array_append_new(a, p);
+		if (restore_connections(st, sqlite3_column_int64(s, 2), p, err, errlen) != 0)
+			goto fail;
 	}
 	if (rc != SQLITE_DONE) {
 		set_err(err, errlen, "database %s: cannot read scan %lld: %s", st->path, (long long)scan_id,
@@ -1025,7 +1139,7 @@ fs_store_domain_history(struct fs_store *st, const char *domain, json_t **out, c
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
-	if (prepare(st, "SELECT d.result_json, s.id, s.kind, s.started_at, s.complete FROM domains d"
+	if (prepare(st, "SELECT d.result_json, s.id, s.kind, s.started_at, s.complete, d.id FROM domains d"
 	    " JOIN scans s ON s.id = d.scan_id WHERE d.domain = ?1 ORDER BY d.id", &s, err, errlen) != 0)
 		goto fail;
 	if (sqlite3_bind_text(s, 1, domain, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
@@ -1035,6 +1149,10 @@ fs_store_domain_history(struct fs_store *st, const char *domain, json_t **out, c
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((p = json_col(s, 0)) == NULL)
 			continue;       /* json_valid() in the schema makes this unreachable */
+		if (restore_connections(st, sqlite3_column_int64(s, 5), p, err, errlen) != 0) {
+			json_decref(p);
+			goto fail;
+		}
 		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:b, s:o}",
 		    "scan", (json_int_t)sqlite3_column_int64(s, 1),
 		    "kind", (const char *)sqlite3_column_text(s, 2),

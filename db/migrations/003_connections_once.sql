@@ -1,0 +1,19 @@
+-- 003_connections_once.sql: each connection's evidence is stored once.
+--
+-- Up to schema 2, domains.result_json (the whole partner object as printed)
+-- also held every endpoint's "connections" array, which connections.evidence_json
+-- holds again, row by row: about 40 % of a result's bytes, twice. From schema 3
+-- on, a result written by fedscan keeps, in place of a non-empty "connections"
+-- array, the string "connections table", and fedscan puts the array back when it
+-- reads the result (report, diff, history): the connections of the n-th stored
+-- endpoint of the domain, in id order, each from its evidence_json (written in
+-- the printed key order from schema 3 on). Results written before keep their
+-- arrays and are read as they are. A reader of result_json with its own SQL
+-- finds the connections with:
+--
+--   SELECT c.evidence_json FROM connections c JOIN endpoints e ON e.id = c.endpoint_id
+--    WHERE e.domain_id = ? ORDER BY e.id, c.id;
+--
+-- Nothing in the tables changes: the new version number keeps an older fedscan,
+-- which would print these results without their connections, from reading them.
+SELECT 1;
