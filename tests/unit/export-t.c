@@ -275,6 +275,8 @@ test_html_doc(void)
 	    strstr(out, "hostile.example") < strstr(out, "good.example"), "html: grouped by verdict, most serious first");
 	ok(strchr(out, '\033') == NULL, "html: no ESC anywhere");
 	ok(strstr(out, "@media print") != NULL, "html: a print style");
+	ok(strstr(out, "Local policy: TLS Required, SASL Required, Dialback True (matrix row 1).") != NULL,
+	    "html: the local policy the partners were judged against");
 	free(out);
 	json_decref(d);
 }
@@ -302,6 +304,8 @@ test_md_doc(void)
 	ok(rows == 5 && bad == 0 && want == 9, "markdown: every row has the same 8 cells (a hostile | is escaped)");
 	ok(strstr(out, "\\<b\\>bold\\</b\\>") != NULL, "markdown: remote markup is shown literally");
 	ok(strstr(out, "**3 partners**: 1 incompatible, 1 degraded, 1 compatible.") != NULL, "markdown: summary");
+	ok(strstr(out, "Local policy: TLS Required, SASL Required, Dialback True (matrix row 1).") != NULL,
+	    "markdown: the local policy the partners were judged against");
 	free(out);
 	json_decref(d);
 }
