@@ -328,6 +328,7 @@ class Profile:
     plain_db: str = 'dialback-error'          # reply to a plain db:result: dialback-error | policy-violation
     tls_db: str = 'dialback-error'            # reply to a db:result over TLS: dialback-error | not-authorized
     need_tls: bool = True                     # advertise STARTTLS only with a certificate
+    db_delay: float = 0.0                     # seconds before answering a db:result (a slow refusal)
 
 
 async def send_header(c, p):
@@ -392,6 +393,8 @@ async def serve_profile(c, p):
                 continue
             return
         if e.ns == NS_DB and e.name == 'result':
+            if p.db_delay:
+                await asyncio.sleep(p.db_delay)
             how = p.tls_db if tls else p.plain_db
             if how == 'policy-violation':
                 await c.send(stream_error('policy-violation', 'Use of STARTTLS required') + b'</stream:stream>')
@@ -603,6 +606,9 @@ MODES = {
     'normal-tls-optional': (
         _profile(),
         'control: well-behaved server, STARTTLS optional + dialback; db:result -> dialback error remote-server-not-found'),
+    'slow-dialback-error': (
+        _profile(db_delay=1.0),
+        'the control, but it answers each db:result with its dialback error only after 1 s'),
     'doctype': (
         _profile(prolog=b"<?xml version='1.0'?>" + billion_laughs(),
                  features_pre=b'<stream:features>&lol9;' + F_STARTTLS + F_DIALBACK + b'</stream:features>'),
