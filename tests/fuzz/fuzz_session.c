@@ -12,7 +12,9 @@
  *   c[1]  bit 0: the run has --client-cert; bit 1: the handshake carries a
  *         CertificateRequest; bit 2: the endpoint is direct TLS; bit 3: end
  *         with FS_PEV_TIMEOUT (else FS_PEV_CLOSED); bit 4: fail the first
- *         handshake (FS_PEV_TLS_FAILED); bit 5: small parser limits
+ *         handshake (FS_PEV_TLS_FAILED); bit 5: small parser limits; bit 6: when
+ *         the session asked for it (FS_ACT_QUIET), the dialback grace ends first
+ *         (FS_PEV_QUIET), as the engine's timer would
  * Invariants (abort()): what we send fits the probe's flags (no <starttls/>
  * without FS_PF_STARTTLS or after TLS, no <auth/> without a certificate or
  * before TLS, no <db:result/> without FS_PF_DIALBACK, never <bidi/> or
@@ -39,7 +41,7 @@ struct fz {
 	struct fs_session *s;
 	struct fs_xmlstream *xs;
 	struct fs_actions acts;
-	bool in_feed, closed, tls_pending, tls, fail_tls, cert_req;
+	bool in_feed, closed, tls_pending, tls, fail_tls, cert_req, quiet_asked;
 	unsigned nauth, nstarttls;
 };
 
@@ -94,6 +96,7 @@ run_actions(struct fz *f)
 			break;
 		case FS_ACT_QUIET:
 			CHECK(f->p->flags & FS_PF_DIALBACK);
+			f->quiet_asked = true;
 			break;
 		}
 	}
@@ -293,6 +296,14 @@ one(const struct fs_probe *p, uint8_t sep, uint8_t flags, const uint8_t *data, s
 	}
 	if (f->tls_pending && !f->closed)
 		handshake(f);
+	if ((flags & 64) && f->quiet_asked && !f->closed) {
+		struct fs_pev e = { .type = FS_PEV_QUIET, .grace_ms = 250 };
+
+		fs_session_event(f->s, &e, &f->acts);
+		run_actions(f);
+		/* Silence after db:result ends the probe as "verifying", with the grace recorded. */
+		CHECK(!f->closed || f->ev.dialback.result != FS_DB_TIMEOUT || f->ev.dialback.grace_ms == 250);
+	}
 	deliver(f, (flags & 8) ? FS_PEV_TIMEOUT : FS_PEV_CLOSED, NULL);
 	CHECK(f->closed);
 	check_ev(f);
