@@ -288,10 +288,14 @@ inbound_destroy(struct conn *c)
 	free(c);
 }
 
+static void start_after(struct job *j, unsigned epi, const struct fs_conn_ev *before);
+
 static void
 conn_destroy(struct conn *c)
 {
 	struct job *j = c->job;
+	const struct fs_conn_ev *ev = c->ev;
+	unsigned epi = c->epi;
 
 	if (c->inbound) {
 		inbound_destroy(c);
@@ -313,6 +317,7 @@ conn_destroy(struct conn *c)
 	TAILQ_REMOVE(&j->conns, c, link);
 	free(c->out);
 	free(c);
+	start_after(j, epi, ev);
 	job_maybe_done(j);
 }
 
@@ -925,6 +930,20 @@ job_maybe_done(struct job *j)
 	start_jobs(e);
 }
 
+/* The parameters every probe of endpoint epi runs with. */
+static void
+probe_env(const struct job *j, unsigned epi, struct fs_probe_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->domain = j->ev.domain;
+	env->from = j->ev.params.from;
+	env->db_key = j->key;
+	if (j->e->lfd >= 0)
+		env->db_secret = j->e->secret;
+	env->have_client_cert = j->ev.params.have_client_cert;
+	env->endpoint_direct_tls = j->ev.endpoints[epi].direct_tls;
+}
+
 static void
 start_probes(struct job *j)
 {
@@ -937,20 +956,34 @@ start_probes(struct job *j)
 	 */
 	j->probing = false;
 	for (i = 0; i < j->ev.nendpoints; i++) {
-		memset(&env, 0, sizeof(env));
-		env.domain = j->ev.domain;
-		env.from = j->ev.params.from;
-		env.db_key = j->key;
-		if (j->e->lfd >= 0)
-			env.db_secret = j->e->secret;
-		env.have_client_cert = j->ev.params.have_client_cert;
-		env.endpoint_direct_tls = j->ev.endpoints[i].direct_tls;
+		probe_env(j, i, &env);
 		for (k = 0; fs_probes[k] != NULL; k++)
-			if (fs_probes[k]->applies(&env) && !j->e->stopping)
+			if (fs_probes[k]->after == NULL && fs_probes[k]->applies(&env) && !j->e->stopping)
 				conn_start(j, i, fs_probes[k], &env);
 	}
 	j->probing = true;
 	job_maybe_done(j);
+}
+
+/* A probe's connection to endpoint epi ended: start the probes that wait for it, if its outcome wants them. */
+static void
+start_after(struct job *j, unsigned epi, const struct fs_conn_ev *before)
+{
+	struct fs_probe_env env;
+	bool probing = j->probing;
+	unsigned k;
+
+	if (j->e->stopping)
+		return;
+	probe_env(j, epi, &env);
+	j->probing = false;     /* as in start_probes() */
+	for (k = 0; fs_probes[k] != NULL; k++) {
+		const struct fs_probe *p = fs_probes[k];
+
+		if (p->after != NULL && p->after->kind == before->kind && p->applies(&env) && p->wanted(before))
+			conn_start(j, epi, p, &env);
+	}
+	j->probing = probing;
 }
 
 struct addr_ctx {

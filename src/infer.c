@@ -89,6 +89,12 @@ db_pending(const struct fs_dialback_ev *db)
 	    (db->result == FS_DB_STREAM_ERROR && is(db->condition, "connection-timeout"));
 }
 
+bool
+fs_infer_db_accepted(const struct fs_dialback_ev *db)
+{
+	return db_verified(db) || db_pending(db);
+}
+
 /* Rule D6: the answer is about our FROM or TO, not about dialback. */
 static bool
 db_refuses_us(const struct fs_dialback_ev *db, const char *from)

@@ -86,6 +86,13 @@ struct fs_probe {
 	unsigned flags;
 	/* Whether this probe runs for this endpoint and run. */
 	bool (*applies)(const struct fs_probe_env *env);
+	/*
+	 * A probe that only adds evidence when another one's outcome leaves a question names that probe in after
+	 * (NULL: start at once); when after's connection to the endpoint ends, the engine starts this one if
+	 * wanted(what that connection saw) says so: one connection and handshake fewer per endpoint otherwise.
+	 */
+	const struct fs_probe *after;
+	bool (*wanted)(const struct fs_conn_ev *before);
 };
 
 /* The registry: every probe, NULL-terminated. */

@@ -544,6 +544,34 @@ test_registry(void)
 	env.endpoint_direct_tls = true;
 	ok(!st->applies(&env) && !pl->applies(&env) && dt->applies(&env) && !nc->applies(&env),
 	    "a direct-TLS endpoint: direct-tls only");
+
+	/* dialback-cert waits for starttls-nocert, and runs only when that one left dialback over TLS in question. */
+	{
+		const struct fs_probe *dc = probe("dialback-cert");
+		struct fs_conn_ev before;
+
+		ok(dc != NULL && dc->after == nc && dc->wanted != NULL && st->after == NULL && pl->after == NULL &&
+		    dt->after == NULL && nc->after == NULL, "dialback-cert starts after starttls-nocert; the rest at once");
+		memset(&before, 0, sizeof(before));
+		before.attempted = true;
+		before.dialback.over_tls = true;
+		before.dialback.result = FS_DB_VALID;
+		ok(dc != NULL && !dc->wanted(&before), "not wanted after dialback over TLS answered valid");
+		before.dialback.result = FS_DB_TIMEOUT;
+		before.dialback.grace_ms = 250;
+		ok(dc != NULL && !dc->wanted(&before), "not wanted after dialback over TLS was taken for verification");
+		before.dialback.result = FS_DB_ERROR;
+		FS_EV_SET(before.dialback.condition, "remote-server-not-found");
+		ok(dc != NULL && !dc->wanted(&before), "not wanted after a failed connect-back (dialback works)");
+		FS_EV_SET(before.dialback.condition, "not-authorized");
+		ok(dc != NULL && dc->wanted(&before), "wanted after dialback over TLS was refused without a certificate");
+		memset(&before, 0, sizeof(before));
+		before.attempted = true;
+		FS_EV_SET(before.stream_error, "not-authorized");
+		ok(dc != NULL && dc->wanted(&before), "wanted when the stream was refused before any dialback");
+		before.attempted = false;
+		ok(dc != NULL && dc->wanted(&before), "wanted when starttls-nocert never ran");
+	}
 }
 
 /* ---- Prosody ---- */
