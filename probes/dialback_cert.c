@@ -12,14 +12,20 @@ applies(const struct fs_probe_env *env)
 }
 
 /*
- * Only when dialback without our certificate left a question: a partner that took starttls-nocert's db:result for
- * verification (valid, a failed connect-back, or pending) accepts dialback over TLS, which is all this probe could
- * add (rules D1 and S6). A refusal, a policy error, a failed handshake or nothing at all: ask with the certificate.
+ * Only when dialback without our certificate left a question that the certificate can answer. A partner that took
+ * starttls-nocert's db:result for verification (valid, a failed connect-back, or pending) accepts dialback over TLS,
+ * which is all this probe could add (rules D1 and S6). One that never spoke XMPP (no slot, unreachable, silent) or
+ * stalled before dialback would do the same to this probe, a --timeout later. A refusal after TLS, a policy error,
+ * a handshake that failed, a connection closed after TLS: ask again with the certificate.
  */
 static bool
 wanted(const struct fs_conn_ev *nocert)
 {
-	return !(nocert->attempted && nocert->dialback.over_tls && fs_infer_db_accepted(&nocert->dialback));
+	if (!nocert->attempted || !nocert->connected || !nocert->pre.header)
+		return false;
+	if (nocert->timed_out && nocert->dialback.result == FS_DB_NOT_SENT)
+		return false;
+	return !(nocert->dialback.over_tls && fs_infer_db_accepted(&nocert->dialback));
 }
 
 const struct fs_probe fs_probe_dialback_cert = {

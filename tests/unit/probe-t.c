@@ -553,7 +553,7 @@ test_registry(void)
 		ok(dc != NULL && dc->after == nc && dc->wanted != NULL && st->after == NULL && pl->after == NULL &&
 		    dt->after == NULL && nc->after == NULL, "dialback-cert starts after starttls-nocert; the rest at once");
 		memset(&before, 0, sizeof(before));
-		before.attempted = true;
+		before.attempted = before.connected = before.pre.header = true;
 		before.dialback.over_tls = true;
 		before.dialback.result = FS_DB_VALID;
 		ok(dc != NULL && !dc->wanted(&before), "not wanted after dialback over TLS answered valid");
@@ -566,11 +566,18 @@ test_registry(void)
 		FS_EV_SET(before.dialback.condition, "not-authorized");
 		ok(dc != NULL && dc->wanted(&before), "wanted after dialback over TLS was refused without a certificate");
 		memset(&before, 0, sizeof(before));
-		before.attempted = true;
+		before.attempted = before.connected = before.pre.header = true;
 		FS_EV_SET(before.stream_error, "not-authorized");
-		ok(dc != NULL && dc->wanted(&before), "wanted when the stream was refused before any dialback");
+		ok(dc != NULL && dc->wanted(&before), "wanted when the stream was refused after TLS, before any dialback");
+		before.timed_out = true;
+		ok(dc != NULL && !dc->wanted(&before), "not wanted when it stalled before dialback (a tarpit)");
+		before.timed_out = false;
+		before.pre.header = false;
+		ok(dc != NULL && !dc->wanted(&before), "not wanted when the partner never sent a stream header");
+		before.connected = false;
+		ok(dc != NULL && !dc->wanted(&before), "not wanted when it could not connect");
 		before.attempted = false;
-		ok(dc != NULL && dc->wanted(&before), "wanted when starttls-nocert never ran");
+		ok(dc != NULL && !dc->wanted(&before), "not wanted when starttls-nocert never ran (no slot)");
 	}
 }
 
