@@ -1,6 +1,6 @@
 /* dialback_cert.c: probe C5: our certificate in the handshake, then dialback over TLS and never SASL, to tell
  * "only SASL" from "dialback too, for a peer with a valid certificate" (Prosody's s2s_secure_auth). */
-#include "fedscan/infer.h"
+#include "fedscan/evidence.h"
 #include "fedscan/probe.h"
 
 extern const struct fs_probe fs_probe_nocert;
@@ -25,7 +25,8 @@ wanted(const struct fs_conn_ev *nocert)
 		return false;
 	if (nocert->timed_out && nocert->dialback.result == FS_DB_NOT_SENT)
 		return false;
-	return !(nocert->dialback.over_tls && fs_infer_db_accepted(&nocert->dialback));
+	return !(nocert->dialback.over_tls &&
+	    (fs_ev_db_verified(&nocert->dialback) || fs_ev_db_pending(&nocert->dialback)));
 }
 
 const struct fs_probe fs_probe_dialback_cert = {

@@ -143,3 +143,27 @@ fs_outbound_merge(struct fs_outbound_ev *dst, const struct fs_outbound_ev *src)
 	if (dst->close_reason[0] == '\0')
 		memcpy(dst->close_reason, src->close_reason, sizeof(dst->close_reason));
 }
+
+bool
+fs_ev_db_verified(const struct fs_dialback_ev *db)
+{
+	const char *c = db->condition;
+
+	if (db->result == FS_DB_VALID || db->result == FS_DB_INVALID)
+		return true;
+	if (db->result == FS_DB_ERROR)
+		return strcmp(c, "remote-server-not-found") == 0 || strcmp(c, "remote-connection-failed") == 0 ||
+		    strcmp(c, "remote-server-timeout") == 0 || strcmp(c, "forbidden") == 0 ||
+		    strcmp(c, "undefined-condition") == 0;
+	/* RFC 3920-style servers report a failed connect-back as a stream error. */
+	if (db->result == FS_DB_STREAM_ERROR)
+		return strcmp(c, "remote-connection-failed") == 0;
+	return false;
+}
+
+bool
+fs_ev_db_pending(const struct fs_dialback_ev *db)
+{
+	return db->result == FS_DB_TIMEOUT ||
+	    (db->result == FS_DB_STREAM_ERROR && strcmp(db->condition, "connection-timeout") == 0);
+}

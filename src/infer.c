@@ -65,36 +65,6 @@ spoke_xmpp(const struct fs_conn_ev *c)
 	    !strstr(c->close_reason, "does not declare");
 }
 
-/* Dialback answers that show the receiver tried to verify our key (rule T6/D1). */
-static bool
-db_verified(const struct fs_dialback_ev *db)
-{
-	if (db->result == FS_DB_VALID || db->result == FS_DB_INVALID)
-		return true;
-	if (db->result == FS_DB_ERROR)
-		return is(db->condition, "remote-server-not-found") || is(db->condition, "remote-connection-failed") ||
-		    is(db->condition, "remote-server-timeout") || is(db->condition, "forbidden") ||
-		    is(db->condition, "undefined-condition");
-	/* RFC 3920-style servers report a failed connect-back as a stream error. */
-	if (db->result == FS_DB_STREAM_ERROR)
-		return is(db->condition, "remote-connection-failed");
-	return false;
-}
-
-/* Verification started but never finished within the wait (Prosody: silence, then <connection-timeout/>). */
-static bool
-db_pending(const struct fs_dialback_ev *db)
-{
-	return db->result == FS_DB_TIMEOUT ||
-	    (db->result == FS_DB_STREAM_ERROR && is(db->condition, "connection-timeout"));
-}
-
-bool
-fs_infer_db_accepted(const struct fs_dialback_ev *db)
-{
-	return db_verified(db) || db_pending(db);
-}
-
 /* Rule D6: the answer is about our FROM or TO, not about dialback. */
 static bool
 db_refuses_us(const struct fs_dialback_ev *db, const char *from)
@@ -301,12 +271,12 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 			r->tls_conf = FS_CONF_HIGH;
 			line(r, "T5: %s offers STARTTLS without <required/> but refuses dialback without TLS: %s", where,
 			    db_words(db, b, sizeof(b)));
-		} else if (db_verified(db)) {
+		} else if (fs_ev_db_verified(db)) {
 			r->s.tls = FS_LEVEL_OPTIONAL;
 			r->tls_conf = FS_CONF_HIGH;
 			line(r, "T6: %s offers STARTTLS without <required/> and verifies dialback without TLS: %s", where,
 			    db_words(db, b, sizeof(b)));
-		} else if (db_pending(db)) {
+		} else if (fs_ev_db_pending(db)) {
 			r->s.tls = FS_LEVEL_OPTIONAL;
 			r->tls_conf = FS_CONF_MEDIUM;
 			line(r, "T7: %s offers STARTTLS without <required/>; dialback without TLS was accepted for "
@@ -396,7 +366,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 			r->from_refused = true;
 			line(r, "D6: %s answers dialback %s about our addressing, not dialback: %s", w, how,
 			    db_words(db, b, sizeof(b)));
-		} else if (db_verified(db)) {
+		} else if (fs_ev_db_verified(db)) {
 			db_true = true;
 			line(r, "D1: %s: dialback %s reached verification: %s", w, how, db_words(db, b, sizeof(b)));
 		} else if (db_refused(db)) {
@@ -405,7 +375,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 			else
 				db_false_plain = true;
 			line(r, "D2: %s refuses dialback %s: %s", w, how, db_words(db, b, sizeof(b)));
-		} else if (db_pending(db)) {
+		} else if (fs_ev_db_pending(db)) {
 			db_pend = true;
 			line(r, "D1: %s accepted dialback %s for verification; it did not finish (%s)", w, how,
 			    db_words(db, b, sizeof(b)));
@@ -472,7 +442,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		/* Whether a certificate-less peer can still authenticate with dialback over TLS. */
 		dialback_ok_without_cert = dialback_ok_with_cert = false;
 		for (i = 0; i < ndb; i++)
-			if (dbs[i]->dialback.over_tls && (db_verified(&dbs[i]->dialback) || db_pending(&dbs[i]->dialback))) {
+			if (dbs[i]->dialback.over_tls && (fs_ev_db_verified(&dbs[i]->dialback) || fs_ev_db_pending(&dbs[i]->dialback))) {
 				if (dbs[i]->client_cert)
 					dialback_ok_with_cert = true;
 				else

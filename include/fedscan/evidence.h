@@ -223,6 +223,10 @@ void fs_outbound_merge(struct fs_outbound_ev *dst, const struct fs_outbound_ev *
 
 /* Copy a string into a fixed evidence field, truncating safely. */
 void fs_ev_set(char *dst, size_t dstsize, const char *src);
+/* Dialback answers that show the receiver tried to verify our key: valid, invalid, a failed connect-back (T6/D1). */
+bool fs_ev_db_verified(const struct fs_dialback_ev *db);
+/* Verification started but did not finish within the wait (silence, or Prosody's <connection-timeout/>). */
+bool fs_ev_db_pending(const struct fs_dialback_ev *db);
 /* Whether a space-separated evidence list contains word. */
 bool fs_ev_has_word(const char *list, const char *word);
 /* Append a word to a space-separated evidence field, if it fits. */

@@ -43,7 +43,5 @@ void fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_infe
 
 /* Contract-free name of a confidence ("high", "medium", "low", "none"). */
 const char *fs_conf_name(enum fs_conf c);
-/* Whether the partner took a db:result for verification: verified (valid, or a failed connect-back) or pending. */
-bool fs_infer_db_accepted(const struct fs_dialback_ev *db);
 
 #endif
