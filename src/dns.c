@@ -344,13 +344,25 @@ answer(struct fs_dns *d, struct entry *q, int status, const char *err, const voi
 	send_queued(d);
 }
 
+/* RFC 2782 order: lower priority first; within one priority, heavier first. */
+static int
+srv_cmp(const void *a, const void *b)
+{
+	const struct ares_srv_reply *x = *(struct ares_srv_reply *const *)a, *y = *(struct ares_srv_reply *const *)b;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return x->weight > y->weight ? -1 : x->weight < y->weight;
+}
+
 static void
 srv_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct entry *q = arg;
 	struct fs_dns *d = q->d;
-	struct ares_srv_reply *reply = NULL, *r;
+	struct ares_srv_reply *reply = NULL, *r, **sorted;
 	struct fs_srv_rec recs[MAX_SRV];
+	size_t total, i;
 	unsigned n = 0;
 	int ps;
 	char err[256];
@@ -374,15 +386,29 @@ srv_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		}
 		return;
 	}
-	for (r = reply; r != NULL && n < MAX_SRV; r = r->next) {
-		snprintf(recs[n].target, sizeof(recs[n].target), "%s", r->host);
-		recs[n].port = r->port;
-		recs[n].priority = r->priority;
-		recs[n].weight = r->weight;
+	/* A large answer (TCP carries up to 64 KiB): keep the MAX_SRV a client would try first, and say so. */
+	for (r = reply, total = 0; r != NULL; r = r->next)
+		total++;
+	if ((sorted = calloc(total, sizeof(*sorted))) == NULL) {
+		ares_free_data(reply);
+		answer(d, q, -1, "out of memory", NULL, 0);
+		return;
+	}
+	for (r = reply, i = 0; r != NULL; r = r->next)
+		sorted[i++] = r;
+	qsort(sorted, total, sizeof(*sorted), srv_cmp);
+	for (i = 0; i < total && n < MAX_SRV; i++) {
+		snprintf(recs[n].target, sizeof(recs[n].target), "%s", sorted[i]->host);
+		recs[n].port = sorted[i]->port;
+		recs[n].priority = sorted[i]->priority;
+		recs[n].weight = sorted[i]->weight;
 		n++;
 	}
+	free(sorted);
 	ares_free_data(reply);
-	answer(d, q, 0, NULL, recs, n);
+	if (total > MAX_SRV)
+		snprintf(err, sizeof(err), "%zu SRV records; the %d first in priority order are used", total, MAX_SRV);
+	answer(d, q, 0, total > MAX_SRV ? err : NULL, recs, n);
 }
 
 static void

@@ -1102,8 +1102,9 @@ srv_done(void *ud, int status, const char *err, const struct fs_srv_rec *recs, u
 	unsigned i;
 
 	free(s);
-	if (status < 0) {
+	if (status < 0)
 		j->ev.dns.failed = true;
+	if (err != NULL && status <= 0) {
 		snprintf(msg, sizeof(msg), "_%s-server._tcp: %s;", tls ? "xmpps" : "xmpp", err);
 		FS_EV_APPEND(j->ev.dns.error, msg);
 	}

@@ -20,7 +20,10 @@ struct fs_dns_stats {
 	unsigned long sent, cached, failed;
 };
 
-/* status: 0 answered (n may be 0 for NODATA), 1 no such name, -1 other failure (err says what). */
+/*
+ * status: 0 answered (n may be 0 for NODATA; err, when set, is a note such as records left out), 1 no such name,
+ * -1 other failure (err says what).
+ */
 typedef void (*fs_dns_srv_cb)(void *ud, int status, const char *err, const struct fs_srv_rec *recs, unsigned n);
 typedef void (*fs_dns_addr_cb)(void *ud, int status, const char *err, const struct sockaddr_storage *addrs, unsigned n);
 
