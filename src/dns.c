@@ -496,9 +496,9 @@ lookup(struct fs_dns *d, enum qkind kind, const char *name, struct waiter *w)
 	if (q != NULL) {
 		w->next = q->waiters;
 		q->waiters = w;
+		d->stats.cached++;
 		if (q->state != Q_DONE)
 			return;  /* in flight or queued: the answer comes for everyone */
-		d->stats.cached++;
 		if (!q->ready) {
 			q->ready = true;
 			q->qnext = NULL;

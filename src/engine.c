@@ -1477,6 +1477,8 @@ fs_engine_add_endpoint(struct fs_engine *e, const char *domain, const char *host
 int
 fs_engine_run(struct fs_engine *e)
 {
+	struct fs_dns_stats ds;
+
 	if (e->sigint != NULL)
 		evsignal_add(e->sigint, NULL);
 	if (e->sigterm != NULL)
@@ -1484,6 +1486,9 @@ fs_engine_run(struct fs_engine *e)
 	start_jobs(e);
 	if (e->running > 0 && event_base_dispatch(e->base) < 0)
 		return -1;
+	fs_dns_get_stats(e->dns, &ds);
+	fs_debug("DNS: %lu lookups sent, %lu answered by this run's cache or a lookup already out, %lu failed",
+	    ds.sent, ds.cached, ds.failed);
 	if (e->sigint != NULL)
 		evsignal_del(e->sigint);
 	if (e->sigterm != NULL)

@@ -15,7 +15,7 @@ struct fs_srv_rec {
 	unsigned short port, priority, weight;
 };
 
-/* What the resolver did in a run: lookups sent, answered from its per-run cache, and failed. */
+/* What the resolver did in a run: lookups sent, answered without one of their own (cache or joined), failed. */
 struct fs_dns_stats {
 	unsigned long sent, cached, failed;
 };
