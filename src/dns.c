@@ -244,7 +244,6 @@ fs_dns_free(struct fs_dns *d)
 	free(d);
 }
 
-
 static void
 entry_free(struct entry *q)
 {
