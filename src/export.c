@@ -551,6 +551,25 @@ static const char html_script[] =
     "  rows.forEach(function(r){b.appendChild(r);});});});});\n";
 
 
+/*
+ * "started S, finished F, fedscan V." (or the incomplete marker instead of "finished F"), with the format's own
+ * escaping: the scan line the HTML and Markdown reports share.
+ */
+static void
+scan_times(FILE *f, const json_t *scan, void (*esc)(FILE *, const char *), const char *incomplete)
+{
+	esc(f, str(scan, "started_at"));
+	if (json_is_true(json_object_get(scan, "complete"))) {
+		fputs(", finished ", f);
+		esc(f, str(scan, "finished_at"));
+	} else {
+		fputs(incomplete, f);
+	}
+	fputs(", fedscan ", f);
+	esc(f, str(scan, "fedscan_version"));
+	fputc('.', f);
+}
+
 /* "Local policy: TLS x, SASL y, Dialback z (matrix row n)." with the format's own escaping. */
 static void
 local_policy(FILE *f, const json_t *local, void (*esc)(FILE *, const char *))
@@ -603,16 +622,9 @@ fs_export_html(FILE *f, const json_t *doc)
 	fprintf(f, "<h1>XMPP federation compatibility report</h1>\n<p class=\"meta\">Scan %lld (", id);
 	fs_html_escape(f, str(scan, "kind"));
 	fputs("), started ", f);
-	fs_html_escape(f, str(scan, "started_at"));
-	if (json_is_true(json_object_get(scan, "complete"))) {
-		fputs(", finished ", f);
-		fs_html_escape(f, str(scan, "finished_at"));
-	} else {
-		fputs(", <span class=\"incomplete\">incomplete (interrupted, or still running)</span>", f);
-	}
-	fputs(", fedscan ", f);
-	fs_html_escape(f, str(scan, "fedscan_version"));
-	fputs(".</p>\n", f);
+	scan_times(f, scan, fs_html_escape,
+	    ", <span class=\"incomplete\">incomplete (interrupted, or still running)</span>");
+	fputs("</p>\n", f);
 	if (json_is_object(local)) {
 		fputs("<p class=\"meta\">", f);
 		local_policy(f, local, fs_html_escape);
@@ -693,16 +705,7 @@ fs_export_markdown(FILE *f, const json_t *doc)
 	fprintf(f, "# Federation compatibility report: scan %lld\n\n", (long long)json_integer_value(json_object_get(scan,
 	    "id")));
 	fputs("Started ", f);
-	fs_md_escape(f, str(scan, "started_at"));
-	if (json_is_true(json_object_get(scan, "complete"))) {
-		fputs(", finished ", f);
-		fs_md_escape(f, str(scan, "finished_at"));
-	} else {
-		fputs(", **incomplete** (interrupted, or still running)", f);
-	}
-	fputs(", fedscan ", f);
-	fs_md_escape(f, str(scan, "fedscan_version"));
-	fputs(".", f);
+	scan_times(f, scan, fs_md_escape, ", **incomplete** (interrupted, or still running)");
 	if (json_is_object(local)) {
 		fputc(' ', f);
 		local_policy(f, local, fs_md_escape);

@@ -277,6 +277,8 @@ test_html_doc(void)
 	ok(strstr(out, "@media print") != NULL, "html: a print style");
 	ok(strstr(out, "Local policy: TLS Required, SASL Required, Dialback True (matrix row 1).") != NULL,
 	    "html: the local policy the partners were judged against");
+	ok(strstr(out, "Scan 7 (scan), started 2024-05-01T02:00:00.000Z, finished 2024-05-01T02:01:00.000Z, "
+	    "fedscan 9.9.</p>") != NULL, "html: the scan line (kind, start, end, version)");
 	free(out);
 	json_decref(d);
 }
@@ -306,6 +308,8 @@ test_md_doc(void)
 	ok(strstr(out, "**3 partners**: 1 incompatible, 1 degraded, 1 compatible.") != NULL, "markdown: summary");
 	ok(strstr(out, "Local policy: TLS Required, SASL Required, Dialback True (matrix row 1).") != NULL,
 	    "markdown: the local policy the partners were judged against");
+	ok(strstr(out, "Started 2024-05-01T02:00:00.000Z, finished 2024-05-01T02:01:00.000Z, fedscan 9.9. "
+	    "Local policy:") != NULL, "markdown: the scan line (start, end, version), then the local policy");
 	free(out);
 	json_decref(d);
 }
