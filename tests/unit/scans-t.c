@@ -14,41 +14,10 @@
 
 #include "fedscan/store.h"
 #include "tap/basic.h"
+#include "tap/sqlite.h"
 
 static char tmpdir[256];
 static char err[512];
-
-static long long
-q_int(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -12345;
-
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	else
-		diag("query \"%s\": %s", sql, h ? sqlite3_errmsg(h) : "no handle");
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
-}
-
-static int
-raw_exec(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	int rc;
-
-	rc = sqlite3_open(db, &h);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		diag("raw exec: %s", h ? sqlite3_errmsg(h) : "no handle");
-	sqlite3_close(h);
-	return rc == SQLITE_OK;
-}
 
 static json_t *
 partner(const char *domain, const char *verdict, const char *sha)
