@@ -23,30 +23,6 @@
 #define NAME "fuzz.csv"
 
 static void
-check_message(const char *err)
-{
-	const char *line = err, *p;
-
-	CHECK(*err != '\0');
-	while (line != NULL && *line) {
-		const char *nl = strchr(line, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - line) : strlen(line);
-
-		if (n <= strlen(NAME) || strncmp(line, NAME ":", strlen(NAME) + 1) != 0) {
-			fprintf(stderr, "message line without '" NAME ":': %.*s\n", (int)n, line);
-			abort();
-		}
-		for (p = line; p < line + n; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-				fprintf(stderr, "control character 0x%02x in the message line: %.*s\n", (unsigned char)*p,
-				    (int)n, line);
-				abort();
-			}
-		line = nl != NULL ? nl + 1 : NULL;
-	}
-}
-
-static void
 check_sane(const struct fs_policyfile *pf)
 {
 	size_t i, j, k;
@@ -90,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(in);
 	if (rc != 0) {
 		CHECK(rc == -1 && pf == NULL);
-		check_message(err);
+		fz_check_message(err, NAME);
 		return 0;
 	}
 	CHECK(pf != NULL);

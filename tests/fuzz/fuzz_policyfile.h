@@ -25,6 +25,32 @@
 	abort(); } } while (0)
 #define FAIL(...) do { fprintf(stderr, "round trip: " __VA_ARGS__); fputc('\n', stderr); abort(); } while (0)
 
+/* Every line of an error message names the input ("NAME: ...") and holds no control character. */
+static void
+fz_check_message(const char *err, const char *name)
+{
+	const char *line = err, *p;
+	size_t nl_len = strlen(name);
+
+	CHECK(*err != '\0');
+	while (line != NULL && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+
+		if (n <= nl_len || strncmp(line, name, nl_len) != 0 || line[nl_len] != ':') {
+			fprintf(stderr, "message line without '%s:': %.*s\n", name, (int)n, line);
+			abort();
+		}
+		for (p = line; p < line + n; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+				fprintf(stderr, "control character 0x%02x in the message line: %.*s\n", (unsigned char)*p,
+				    (int)n, line);
+				abort();
+			}
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
 static bool
 fz_streq(const char *a, const char *b)
 {
