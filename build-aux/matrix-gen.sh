@@ -1,7 +1,7 @@
 #!/bin/sh
 # matrix-gen.sh: compile data/negotiation-matrix.tsv into the C table fs_matrix[] (include/fedscan/matrix.h).
 #
-# Usage: sh build-aux/matrix-gen.sh data/negotiation-matrix.tsv > src/matrix_data.c
+# Usage: sh build-aux/matrix-gen.sh data/negotiation-matrix.tsv > src/model/matrix_data.c
 #
 # The TSV is the single source of the Lync negotiation matrix; the tool, its
 # reports and its tests all read this table, so the input is checked strictly

@@ -7,8 +7,8 @@
 #include <openssl/rand.h>
 
 #include "fedscan/authority.h"
-#include "fedscan/dbkey.h"
-#include "stream.h"
+#include "xmpp/dbkey.h"
+#include "xmpp/stream.h"
 
 enum astate { A_HEADER = 0, A_OPEN, A_TLS, A_DONE };
 

@@ -5,9 +5,9 @@
 
 #include <openssl/evp.h>
 
-#include "fedscan/dbkey.h"
+#include "xmpp/dbkey.h"
 #include "fedscan/probe.h"
-#include "stream.h"
+#include "xmpp/stream.h"
 
 enum state {
 	ST_CONNECTING = 0,

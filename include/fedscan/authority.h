@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "fedscan/dbkey.h"
+#include "xmpp/dbkey.h"
 #include "fedscan/evidence.h"
 #include "fedscan/probe.h"
 

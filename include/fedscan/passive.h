@@ -10,7 +10,7 @@
 
 #include "fedscan/evidence.h"
 #include "fedscan/pcap_read.h"
-#include "fedscan/tcp_reasm.h"
+#include "pcap/tcp_reasm.h"
 
 /*
  * Bounds besides the reassembler's (tcp_reasm.h), so that memory stays bounded

@@ -7,7 +7,7 @@
 
 #include <pcap/pcap.h>
 
-#include "fedscan/tcp_reasm.h"
+#include "pcap/tcp_reasm.h"
 
 /* Counters over the packets read; a packet that cannot be decoded is counted here and skipped, never fatal. */
 struct fs_pcap_stats {

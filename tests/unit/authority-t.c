@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "fedscan/authority.h"
-#include "fedscan/dbkey.h"
+#include "xmpp/dbkey.h"
 #include "fedscan/xmlstream.h"
 #include "tap/basic.h"
 

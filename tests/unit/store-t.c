@@ -16,7 +16,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "fedscan/migrations.h"
+#include "store/migrations.h"
 #include "fedscan/store.h"
 #include "tap/basic.h"
 #include "tap/sqlite.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fedscan/pcap_read.h"
-#include "fedscan/tcp_reasm.h"
+#include "pcap/tcp_reasm.h"
 #include "tap/basic.h"
 
 /* What the consumer saw of each flow (by flow id). */

@@ -31,7 +31,7 @@
 #include "fedscan/log.h"
 #include "fedscan/passive.h"
 #include "fedscan/xmlstream.h"
-#include "../probes/stream.h"
+#include "xmpp/stream.h"
 
 #define INI 0   /* the initiating server's direction (it opened the stream) */
 #define RCV 1   /* the receiving server's */

@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "fedscan/migrations.h"
+#include "store/migrations.h"
 #include "fedscan/store.h"
 
 /*

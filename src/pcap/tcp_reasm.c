@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/queue.h>
 
-#include "fedscan/tcp_reasm.h"
+#include "pcap/tcp_reasm.h"
 
 /* A hole or a piece of data waiting for the bytes before it. */
 struct seg {

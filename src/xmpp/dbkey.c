@@ -7,7 +7,7 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include "fedscan/dbkey.h"
+#include "xmpp/dbkey.h"
 
 int
 fs_dialback_key(const unsigned char secret[FS_DBKEY_SECRET], const char *receiving, const char *originating,

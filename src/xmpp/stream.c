@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stream.h"
+#include "xmpp/stream.h"
 
 bool
 fs_xml_is(const struct fs_xml_elem *el, const char *ns, const char *name)

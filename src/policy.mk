@@ -1,7 +1,0 @@
-# src/policy.mk: the policy file (fedscan.conf(5)) and Lync's words (the PowerShell line, the Export-Csv import),
-# included by Makefile.am.
-src_libfedscan_a_SOURCES += include/fedscan/policyfile.h src/policyfile.c include/fedscan/lync.h src/lync.c
-dist_man_MANS += man/fedscan.conf.5
-# The example policy file, every key commented out with its default (installed under the documentation directory).
-policyexampledir = $(docdir)
-dist_policyexample_DATA = doc/fedscan.conf.example

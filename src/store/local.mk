@@ -1,0 +1,10 @@
+# src/store/local.mk: the SQLite store and its numbered migrations (db/migrations, embedded at build time).
+MIGRATIONS = db/migrations/001_initial.sql db/migrations/002_passive.sql db/migrations/003_connections_once.sql
+EXTRA_DIST += $(MIGRATIONS)
+src_libfedscan_a_SOURCES += include/fedscan/store.h src/store/migrations.h src/store/store.c
+nodist_src_libfedscan_a_SOURCES += src/store/migrations_data.c
+BUILT_SOURCES += src/store/migrations_data.c
+CLEANFILES += src/store/migrations_data.c
+src/store/migrations_data.c: $(MIGRATIONS) $(top_srcdir)/build-aux/embed-sql.sh
+	@mkdir -p src/store
+	$(AM_V_GEN)$(SHELL) $(top_srcdir)/build-aux/embed-sql.sh $(addprefix $(top_srcdir)/,$(MIGRATIONS)) > $@.tmp && mv $@.tmp $@
