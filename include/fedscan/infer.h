@@ -9,6 +9,21 @@
 
 enum fs_conf { FS_CONF_NONE = 0, FS_CONF_LOW, FS_CONF_MEDIUM, FS_CONF_HIGH };
 
+/* What kind of problem a problem line is: the policy decides on the code, never on the words. */
+enum fs_problem_code {
+	FS_P_OTHER = 0,
+	FS_P_CERT,            /* no certificate, expired or expiring, name mismatch, not trusted */
+	FS_P_TLS_OLD,         /* a protocol below TLS 1.2 (RFC 7525) */
+	FS_P_INJECTED,        /* bytes after <proceed/> before the handshake */
+	FS_P_STARTTLS_REFUSED,/* <failure/> to STARTTLS */
+	FS_P_TLS_FAILED,      /* the handshake failed */
+	FS_P_REDIRECT,        /* <see-other-host/> */
+	FS_P_STREAM_ERROR,    /* a stream error that ended a connection early */
+	FS_P_SASL_FAILED,     /* SASL EXTERNAL refused our certificate */
+	FS_P_DISAGREE,        /* the endpoints disagree */
+	FS_P_ENDPOINT_DOWN,   /* one endpoint did not answer while others did */
+};
+
 #define FS_INFER_LINES 24
 #define FS_INFER_PROBLEMS 12
 
@@ -32,6 +47,7 @@ struct fs_inference {
 	char lines[FS_INFER_LINES][FS_EV_TEXT];      /* evidence lines, rule id first: "T3: ..." */
 	unsigned nproblems;
 	char problems[FS_INFER_PROBLEMS][FS_EV_TEXT];/* things that will bite (certificate, TLS version, protocol) */
+	enum fs_problem_code problem_codes[FS_INFER_PROBLEMS];
 	char error[FS_EV_TEXT];                      /* why no setting could be inferred */
 };
 
@@ -40,6 +56,8 @@ void fs_infer_endpoint(const struct fs_domain_ev *d, unsigned ep, long long now,
 
 /* Infer a domain's setting: the strictest over its reachable endpoints, with a reason when they disagree. */
 void fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference *out);
+/* The same from the endpoints' inferences already made (eps[i] for d->endpoints[i]): each endpoint inferred once. */
+void fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *eps, struct fs_inference *out);
 
 /* Contract-free name of a confidence ("high", "medium", "low", "none"). */
 const char *fs_conf_name(enum fs_conf c);

@@ -1,6 +1,7 @@
 /* infer.c: evidence → effective TLS/SASL/Dialback, rule by rule (protocol-notes §3.2), with no side effects. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -31,8 +32,8 @@ line(struct fs_inference *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void __attribute__((format(printf, 2, 3)))
-problem(struct fs_inference *r, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+problem(struct fs_inference *r, enum fs_problem_code code, const char *fmt, ...)
 {
 	va_list ap;
 	char buf[FS_EV_TEXT];
@@ -44,8 +45,10 @@ problem(struct fs_inference *r, const char *fmt, ...)
 	for (i = 0; i < r->nproblems; i++)
 		if (strcmp(r->problems[i], buf) == 0)
 			return;
-	if (r->nproblems < FS_INFER_PROBLEMS)
+	if (r->nproblems < FS_INFER_PROBLEMS) {
+		r->problem_codes[r->nproblems] = code;
 		memcpy(r->problems[r->nproblems++], buf, sizeof(buf));
+	}
 }
 
 static bool
@@ -138,31 +141,31 @@ cert_checks(const struct fs_domain_ev *d, const char *where, const struct fs_tls
 	if (!t->ok || t->hidden)
 		return;
 	if (!t->cert.present) {
-		problem(r, "%s: the server presented no certificate", where);
+		problem(r, FS_P_CERT, "%s: the server presented no certificate", where);
 		r->cert_problem = true;
 		return;
 	}
 	if (t->expired) {
-		problem(r, "%s: certificate expired on %s", where, t->cert.not_after);
+		problem(r, FS_P_CERT, "%s: certificate expired on %s", where, t->cert.not_after);
 		r->cert_problem = true;
 	} else if (t->cert.not_after_epoch > 0) {
 		days = (t->cert.not_after_epoch - now) / 86400;
 		if (days < EXPIRY_WARN_DAYS) {
-			problem(r, "%s: certificate expires in %lld days (%s)", where, days, t->cert.not_after);
+			problem(r, FS_P_CERT, "%s: certificate expires in %lld days (%s)", where, days, t->cert.not_after);
 			r->cert_problem = true;
 		}
 	}
 	if (!t->name_ok) {
-		problem(r, "%s: certificate does not match the name %s (RFC 6125: DNS-ID, SRV-ID or XmppAddr); it names %s",
+		problem(r, FS_P_CERT, "%s: certificate does not match the name %s (RFC 6125: DNS-ID, SRV-ID or XmppAddr); it names %s",
 		    where, d->domain, t->cert.sans[0] ? t->cert.sans : t->cert.subject);
 		r->cert_problem = true;
 	}
 	if (!t->chain_ok && !t->expired) {
-		problem(r, "%s: certificate not trusted: %s", where, t->verify_error);
+		problem(r, FS_P_CERT, "%s: certificate not trusted: %s", where, t->verify_error);
 		r->cert_problem = true;
 	}
 	if (is(t->version, "TLSv1") || is(t->version, "TLSv1.1") || is(t->version, "SSLv3")) {
-		problem(r, "%s: negotiated %s, below TLS 1.2 (RFC 7525)", where, t->version);
+		problem(r, FS_P_TLS_OLD, "%s: negotiated %s, below TLS 1.2 (RFC 7525)", where, t->version);
 	}
 }
 
@@ -193,7 +196,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		else if (c->connected && (c->pre.header || c->post.header || c->xml_error))
 			r->xmpp_error = true;
 		if (c->tls.injected_bytes > 0)
-			problem(r, "%s: %ld bytes after <proceed/> before the TLS handshake (discarded, never parsed)",
+			problem(r, FS_P_INJECTED, "%s: %ld bytes after <proceed/> before the TLS handshake (discarded, never parsed)",
 			    where, c->tls.injected_bytes);
 	}
 	if (!r->reachable) {
@@ -299,9 +302,9 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 	    (tlsc->starttls == FS_STARTTLS_FAILURE || (tlsc->tls.attempted && !tlsc->tls.ok))) {
 		r->tls_failed = true;
 		if (tlsc->starttls == FS_STARTTLS_FAILURE)
-			problem(r, "%s: STARTTLS refused with <failure/>", where);
+			problem(r, FS_P_STARTTLS_REFUSED, "%s: STARTTLS refused with <failure/>", where);
 		else
-			problem(r, "%s: TLS handshake failed: %s", where,
+			problem(r, FS_P_TLS_FAILED, "%s: TLS handshake failed: %s", where,
 			    tlsc->tls.error[0] ? tlsc->tls.error : tlsc->close_reason);
 		if (r->s.tls == FS_LEVEL_REQUIRED) {
 			/* Required and broken: no method can work with this endpoint (T9 with T3/T4). */
@@ -318,10 +321,10 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		if (!c->attempted)
 			continue;
 		if (c->see_other_host[0] != '\0')
-			problem(r, "%s: redirects with <see-other-host/> to %s (not followed)", where, c->see_other_host);
+			problem(r, FS_P_REDIRECT, "%s: redirects with <see-other-host/> to %s (not followed)", where, c->see_other_host);
 		else if (c->stream_error[0] != '\0' && !is(c->stream_error_stage, "dialback") &&
 		    !(is(c->stream_error, "not-authorized") && is(c->stream_error_stage, "post-tls")))
-			problem(r, "%s (%s): stream error <%s/>%s%s at %s", where, fs_conn_kind_name(c->kind),
+			problem(r, FS_P_STREAM_ERROR, "%s (%s): stream error <%s/>%s%s at %s", where, fs_conn_kind_name(c->kind),
 			    c->stream_error, c->stream_error_text[0] ? " " : "", c->stream_error_text,
 			    c->stream_error_stage);
 	}
@@ -482,7 +485,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 			r->sasl_conf = FS_CONF_MEDIUM;
 			line(r, "S4: %s offers SASL EXTERNAL but refused our certificate: <%s/> %s", where,
 			    sc->sasl.condition, sc->sasl.text);
-			problem(r, "%s: SASL EXTERNAL failed with our certificate: <%s/> %s", where, sc->sasl.condition,
+			problem(r, FS_P_SASL_FAILED, "%s: SASL EXTERNAL failed with our certificate: <%s/> %s", where, sc->sasl.condition,
 			    sc->sasl.text);
 		} else if (offered && !have_cert) {
 			r->s.sasl = r->s.dialback == FS_DIALBACK_FALSE ? FS_LEVEL_REQUIRED : FS_LEVEL_OPTIONAL;
@@ -538,16 +541,33 @@ merge_level(enum fs_level *dst, enum fs_conf *dconf, enum fs_level src, enum fs_
 void
 fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference *r)
 {
-	struct fs_inference e;
+	struct fs_inference *eps = d->nendpoints > 0 ? calloc(d->nendpoints, sizeof(*eps)) : NULL;
+	unsigned i;
+
+	if (d->nendpoints > 0 && eps == NULL) {
+		memset(r, 0, sizeof(*r));
+		FS_EV_SET(r->error, "out of memory");
+		return;
+	}
+	for (i = 0; i < d->nendpoints; i++)
+		fs_infer_endpoint(d, i, now, &eps[i]);
+	fs_infer_domain_from(d, eps, r);
+	free(eps);
+}
+
+void
+fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *eps, struct fs_inference *r)
+{
+	const struct fs_inference *ep;
 	unsigned i, k, nreach = 0;
 	bool dt = false, ds = false, dd = false;
 	char names[FS_EV_LONG] = "", word[FS_EV_TEXT];
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < d->nendpoints; i++) {
-		fs_infer_endpoint(d, i, now, &e);
+		const struct fs_inference e = eps[i];
 		for (k = 0; k < e.nproblems; k++)
-			problem(r, "%s", e.problems[k]);
+			problem(r, e.problem_codes[k], "%s", e.problems[k]);
 		r->connected |= e.connected;
 		r->xmpp_error |= e.xmpp_error;
 		if (!e.reachable) {
@@ -593,14 +613,14 @@ fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference
 		strncat(names, word, sizeof(names) - strlen(names) - 1);
 	}
 	if (dt || ds || dd)
-		problem(r, "the endpoints disagree on %s%s%s%s%s (%s); the strictest setting is shown",
+		problem(r, FS_P_DISAGREE, "the endpoints disagree on %s%s%s%s%s (%s); the strictest setting is shown",
 		    dt ? "TLS" : "", dt && (ds || dd) ? ", " : "", ds ? "SASL" : "", ds && dd ? ", " : "",
 		    dd ? "Dialback" : "", names);
 	for (i = 0; i < d->nendpoints; i++) {
-		fs_infer_endpoint(d, i, now, &e);
-		if (!e.reachable && nreach > 0)
-			problem(r, "endpoint %s (%s) did not answer as an XMPP server: %s", d->endpoints[i].address,
-			    d->endpoints[i].host, e.error);
+		ep = &eps[i];
+		if (!ep->reachable && nreach > 0)
+			problem(r, FS_P_ENDPOINT_DOWN, "endpoint %s (%s) did not answer as an XMPP server: %s",
+			    d->endpoints[i].address, d->endpoints[i].host, ep->error);
 	}
 	if (d->nendpoints == 0) {
 		if (d->dns.srv_dot)

@@ -115,6 +115,22 @@ fs_policy_compat(const struct fs_setting *local, const struct fs_setting *partne
 		    fs_method_name(best_local));
 }
 
+/* Problems that make a federating partner degraded by themselves (fedscan(1), VERDICTS). */
+static bool
+problem_degrades(enum fs_problem_code code)
+{
+	switch (code) {
+	case FS_P_ENDPOINT_DOWN:
+	case FS_P_TLS_OLD:
+	case FS_P_DISAGREE:
+	case FS_P_TLS_FAILED:
+	case FS_P_STARTTLS_REFUSED:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void
 fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf, struct fs_compat *c)
 {
@@ -154,11 +170,8 @@ fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf
 	}
 	for (i = 0; i < inf->nproblems; i++) {
 		reason(c, "%s", inf->problems[i]);
-		if (c->verdict < FS_VERDICT_DEGRADED && strstr(inf->problems[i], "did not answer") != NULL)
-			c->verdict = FS_VERDICT_DEGRADED;
-		if (c->verdict < FS_VERDICT_DEGRADED && (strstr(inf->problems[i], "TLS 1.2") != NULL ||
-		    strstr(inf->problems[i], "disagree") != NULL || strstr(inf->problems[i], "TLS handshake failed") ||
-		    strstr(inf->problems[i], "<failure/>")))
+		/* Decided on the problem's code: a peer's words inside the text can never change a verdict. */
+		if (c->verdict < FS_VERDICT_DEGRADED && problem_degrades(inf->problem_codes[i]))
 			c->verdict = FS_VERDICT_DEGRADED;
 	}
 	if (inf->cert_required)

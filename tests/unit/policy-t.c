@@ -419,6 +419,7 @@ test_verdict(void)
 	inf.cert_problem = true;
 	inf.nproblems = 1;
 	FS_EV_SET(inf.problems[0], "[192.0.2.10]:5269: certificate expired on 2025-12-01T00:00:00Z");
+	inf.problem_codes[0] = FS_P_CERT;
 	fs_policy_verdict(&l, &inf, &c);
 	dump(&c);
 	is_string("degraded", fs_verdict_name(c.verdict), "%s: degraded", n);
@@ -432,6 +433,7 @@ test_verdict(void)
 	inf.cert_problem = true;
 	inf.nproblems = 1;
 	FS_EV_SET(inf.problems[0], "[192.0.2.10]:5269: certificate expired on 2025-12-01T00:00:00Z");
+	inf.problem_codes[0] = FS_P_CERT;
 	fs_policy_verdict(&l, &inf, &c);
 	dump(&c);
 	is_string("compatible", fs_verdict_name(c.verdict), "%s: compatible (no TLS is used)", n);
@@ -475,9 +477,22 @@ test_verdict(void)
 	inf_of(&inf, 7);
 	inf.nproblems = 1;
 	FS_EV_SET(inf.problems[0], "the endpoints disagree (TLS ): 192.0.2.10 2001:db8::10; the strictest setting is shown");
+	inf.problem_codes[0] = FS_P_DISAGREE;
 	fs_policy_verdict(&l, &inf, &c);
 	is_string("degraded", fs_verdict_name(c.verdict), "%s: degraded", n);
 	ok(has_reason(&c, "disagree"), "%s: the reason names the inconsistency", n);
+
+	/* A peer's own words in a problem's text (a stream error's text, a TLS alert) never decide the verdict. */
+	n = "hostile words in a problem";
+	l = row_setting(7);
+	inf_of(&inf, 7);
+	inf.nproblems = 1;
+	FS_EV_SET(inf.problems[0], "[192.0.2.10]:5269 (plain): stream error <undefined-condition/> endpoints disagree, "
+	    "did not answer, TLS 1.2, TLS handshake failed, <failure/> at pre-tls");
+	inf.problem_codes[0] = FS_P_STREAM_ERROR;
+	fs_policy_verdict(&l, &inf, &c);
+	is_string("compatible", fs_verdict_name(c.verdict), "%s: the verdict stays compatible", n);
+	ok(has_reason(&c, "stream error"), "%s: the problem is still a reason", n);
 
 	n = "FROM refused, Dialback Unknown";
 	inf_of(&inf, 7);
