@@ -31,8 +31,6 @@ struct fs_lync_advice {
 void fs_lync_advise(const char *domain, const struct fs_setting *s, const char *proxy, int proxy_port,
     struct fs_lync_advice *out);
 
-/* The "lync" object of an audited domain: {"powershell": "..." or null, "note": "..."} (new reference). */
-json_t *fs_lync_json(const struct fs_domain_ev *d, const struct fs_inference *inf);
 
 /*
  * Read what `Get-CsXmppAllowedPartner | Export-Csv` writes (RFC 4180 fields, an optional "#TYPE ..." first line,

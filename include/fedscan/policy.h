@@ -8,6 +8,31 @@
 
 #define FS_POLICY_REASONS 16
 
+/* Why a verdict is what it is; the text says it for a person, the code lets programs decide without parsing. */
+enum fs_reason_code {
+	FS_R_OTHER = 0,            /* read back from a record: the text is all there is */
+	FS_R_INTERRUPTED,          /* SIGINT/SIGTERM stopped the audit */
+	FS_R_UNREACHABLE,          /* no endpoint answered as an XMPP server (or DNS failed) */
+	FS_R_LOCAL_INCOMPLETE,     /* the local setting has an Unknown */
+	FS_R_DEPENDS,              /* the outcome depends on an Unknown partner setting */
+	FS_R_NO_COMMON_METHOD,     /* incompatible */
+	FS_R_WEAKER_METHOD,        /* degraded: a weaker method than the local policy prefers */
+	FS_R_TLS_UNUSABLE,         /* TLS required by the partner but not negotiable */
+	FS_R_UNREADABLE,           /* reachable, settings not readable */
+	FS_R_FROM_REFUSED,         /* our stream domain was refused (rule D6) */
+	FS_R_CERT_SASL,            /* the certificate breaks SASL over TLS */
+	FS_R_CERT_VERIFYING,       /* the certificate breaks peers that verify certificates */
+	FS_R_PROBLEM,              /* an inference problem (enum fs_problem_code says which) */
+	FS_R_CERT_REQUIRED,        /* rule S7 */
+	FS_R_UNKNOWN_TLS,
+	FS_R_UNKNOWN_SASL,
+	FS_R_UNKNOWN_DIALBACK,
+	FS_R_EXPECT_MISMATCH,      /* the policy file expected otherwise */
+	FS_R_EXPECT_UNCONFIRMED,   /* the policy file expected something the audit could not confirm */
+	FS_R_PASSIVE,              /* the evidence comes from a capture: only what happened is known */
+	FS_R_LAST
+};
+
 struct fs_compat {
 	unsigned methods;            /* the partner's method set (its matrix row); with Unknowns, the methods every candidate has */
 	int row;                     /* the partner's matrix row, 0 when Unknown */
@@ -16,6 +41,8 @@ struct fs_compat {
 	enum fs_verdict verdict;
 	unsigned nreasons;
 	char reasons[FS_POLICY_REASONS][FS_EV_TEXT];
+	enum fs_reason_code reason_codes[FS_POLICY_REASONS];
+	enum fs_problem_code reason_problems[FS_POLICY_REASONS];  /* with FS_R_PROBLEM */
 };
 
 /* What two complete settings negotiate: the first method in preference order in both rows; 0 if none. */

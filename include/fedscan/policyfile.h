@@ -115,12 +115,5 @@ int fs_policyfile_hostport(const char *v, char *host, size_t hostlen, int *port,
 void fs_policyfile_compare(const struct fs_setting *expect, const struct fs_setting *observed, unsigned *mismatch,
     unsigned *unconfirmed);
 
-/*
- * Add "expected" to an audited partner's JSON object (see fs_report_partner): null when pf has no section for its
- * domain, else the expectation, where it comes from, and how it compares. A mismatch adds a reason naming the
- * field, the expected and the observed value, and raises the verdict to at least "degraded". 0, or -1 when out of
- * memory.
- */
-int fs_policyfile_annotate(json_t *partner, const struct fs_policyfile *pf);
 
 #endif

@@ -1,4 +1,4 @@
-/* report.h: the contract JSON for the local setting and for each audited partner, and the text a person reads. */
+/* report.h: the contract JSON of the local setting and of an assessment (report/json.c), and the text (report/text.c). */
 #ifndef FEDSCAN_REPORT_H
 #define FEDSCAN_REPORT_H
 
@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "fedscan/assess.h"
 #include "fedscan/evidence.h"
 #include "fedscan/infer.h"
 #include "fedscan/policy.h"
@@ -16,16 +17,16 @@
 json_t *fs_report_local(const struct fs_setting *local);
 /* A method set as a JSON array of contract names, in preference order. */
 json_t *fs_report_methods(unsigned methods);
-/* The "partner" object for an audited domain, with per-endpoint evidence (new reference). */
+/* The contract "partner" object of an assessment, with per-endpoint evidence (new reference; NULL: no memory). */
+json_t *fs_assessment_to_json(const struct fs_assessment *a);
+/* Read a partner object (as recorded) back into an assessment; -1 with a message in err when it is not one. */
+int fs_assessment_from_json(const json_t *partner, struct fs_assessment *out, char *err, size_t errlen);
+/* The partner object for audited evidence without a policy file: fs_assess() then fs_assessment_to_json(). */
 json_t *fs_report_partner(const struct fs_domain_ev *d, long long now, const struct fs_setting *local);
-/* Print the local object as text. */
-void fs_report_text_local(FILE *f, const json_t *local, bool color);
-/* Print a partner object as text: endpoints, settings with why, negotiated method, verdict, reasons. */
-void fs_report_text_partner(FILE *f, const json_t *partner, bool color, int verbose);
-/* A small copy of a partner object (domain, verdict, negotiated, reasons): enough for summaries and exit codes. */
-json_t *fs_report_slim(const json_t *partner);
-/* The exit status for a set of partner verdicts (DESIGN.md: 0, 1, 2, 3). */
-int fs_report_exit_status(const json_t *partners);
+/* Print the local setting as text. */
+void fs_report_text_local(FILE *f, const struct fs_setting *local, bool color);
+/* Print an assessment as text: endpoints, settings with why, negotiated method, verdict, reasons, evidence. */
+void fs_report_text_partner(FILE *f, const struct fs_assessment *a, bool color, int verbose);
 
 /*
  * A --json document written as the audit goes: {"local": ..., "partners": [ each partner when done ], then the

@@ -14,16 +14,14 @@
 #include "fedscan/report.h"
 #include "fedscan/store.h"
 #include "cli.h"
+#include "record.h"
 
 struct check_run {
 	struct fs_cli *cli;
 	struct fs_store *store;
 	int64_t scan_id;
 	json_t *local;
-	json_t *partners;
-	bool color;
-	bool store_failed;
-	bool interrupted;
+	struct fs_recorder rec;   /* each partner: assessed, recorded, printed */
 	struct fs_json_stream js; /* --json: the head is out at the start, each partner follows as it is done */
 };
 
@@ -43,34 +41,8 @@ static void
 domain_done(void *ud, const struct fs_domain_ev *ev)
 {
 	struct check_run *run = ud;
-	char err[512];
-	json_t *p;
 
-	p = fs_report_partner(ev, (long long)time(NULL), &run->cli->local);
-	if (p == NULL) {
-		fs_error("%s: out of memory building the result", ev->domain);
-		run->store_failed = true;
-		return;
-	}
-	if (ev->interrupted)
-		run->interrupted = true;
-	/* What the policy file expects of this partner: "expected", and a mismatch is a reason (before recording). */
-	if (fs_policyfile_annotate(p, run->cli->policy) != 0)
-		fs_error("%s: out of memory comparing with the policy file", ev->domain);
-	/* Written now, in its own transaction: a crash later loses only the domains still in flight. */
-	if (run->store != NULL && fs_store_domain(run->store, run->scan_id, p, err, sizeof(err)) != 0) {
-		fs_error("%s: not recorded: %s", ev->domain, err);
-		run->store_failed = true;
-	}
-	if (run->js.open) {
-		fs_json_stream_partner(&run->js, p);
-	} else if (!run->cli->json && run->cli->verbose >= 0) {
-		fs_report_text_partner(stdout, p, run->color, run->cli->verbose);
-	}
-	fflush(stdout);
-	/* Printed and recorded: keep only what the exit status needs. */
-	json_array_append_new(run->partners, fs_report_slim(p));
-	json_decref(p);
+	fs_record_partner(&run->rec, ev, (long long)time(NULL), NULL);
 }
 
 int
@@ -103,9 +75,11 @@ fs_cmd_check(struct fs_cli *cli)
 	if ((rc = fs_cmd_capture_open(cli, &cap)) != 0)
 		return rc;
 	rc = FS_EXIT_ERROR;
-	run.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	run.rec.cli = cli;
+	run.rec.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	run.rec.text = !cli->json && cli->verbose >= 0;
+	run.rec.js = &run.js;
 	run.local = fs_report_local(&cli->local);
-	run.partners = json_array();
 	if (!cli->no_db) {
 		db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
 		if (fs_store_open(db, &run.store, err, sizeof(err)) != 0 ||
@@ -115,6 +89,8 @@ fs_cmd_check(struct fs_cli *cli)
 			fs_error("%s", err);
 			goto out;
 		}
+		run.rec.store = run.store;
+		run.rec.scan_id = run.scan_id;
 	}
 	if (fs_engine_new(&cli->eng, domain_done, &run, &e, err, sizeof(err)) != 0) {
 		fs_error("%s", err);
@@ -135,20 +111,18 @@ fs_cmd_check(struct fs_cli *cli)
 	if (cli->json)
 		fs_json_stream_begin(&run.js, stdout, run.local);
 	else if (cli->verbose >= 0)
-		fs_report_text_local(stdout, run.local, run.color);
+		fs_report_text_local(stdout, &cli->local, run.rec.color);
 	if (fs_engine_run(e) != 0) {
 		fs_error("the event loop failed");
 		goto out;
 	}
 	capj = fs_cmd_capture_finish(cli, cap);
-	if (run.store != NULL && fs_store_scan_end(run.store, run.scan_id, !run.interrupted, err, sizeof(err)) != 0) {
+	if (run.store != NULL && fs_store_scan_end(run.store, run.scan_id, !run.rec.interrupted, err, sizeof(err)) != 0) {
 		fs_error("%s", err);
-		run.store_failed = true;
+		run.rec.failed = true;
 	}
 	check_tail(&run, capj);
-	rc = fs_report_exit_status(run.partners);
-	if (run.store_failed && rc < FS_EXIT_ERROR)
-		rc = FS_EXIT_ERROR;
+	rc = fs_recorder_status(&run.rec);
 out:
 	check_tail(&run, capj);  /* a failure after the head still leaves one valid document */
 	fs_engine_free(e);
@@ -156,6 +130,5 @@ out:
 	json_decref(capj);
 	fs_store_close(run.store);
 	json_decref(run.local);
-	json_decref(run.partners);
 	return rc;
 }

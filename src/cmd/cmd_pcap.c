@@ -15,18 +15,18 @@
 #include "fedscan/report.h"
 #include "fedscan/store.h"
 #include "cli.h"
+#include "record.h"
 
 int
 fs_cmd_pcap(struct fs_cli *cli)
 {
 	struct fs_passive_opts po;
 	struct fs_passive *p = NULL;
-	struct fs_store *store = NULL;
+	struct fs_recorder rec;
 	json_t *local = NULL, *partners = NULL, *files = NULL, *errors = NULL, *inis = NULL, *stats = NULL, *doc;
 	char err[1024], dbbuf[1024], ebuf[PCAP_ERRBUF_SIZE], *names = NULL;
 	const char *db;
-	bool color, file_error = false, store_failed = false;
-	int64_t scan_id = 0;
+	bool file_error = false;
 	long long now;
 	size_t i, len = 0;
 	int rc = FS_EXIT_ERROR, k;
@@ -43,9 +43,13 @@ fs_cmd_pcap(struct fs_cli *cli)
 		fs_error("%s", err);
 		return FS_EXIT_ERROR;
 	}
-	color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	memset(&rec, 0, sizeof(rec));
+	rec.cli = cli;
+	rec.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	rec.text = !cli->json && cli->verbose >= 0;
 	local = fs_report_local(&cli->local);
 	partners = json_array();
+	rec.collect = partners;
 	files = json_array();
 	errors = json_array();
 	for (k = 0; k < cli->nargs; k++)
@@ -59,9 +63,9 @@ fs_cmd_pcap(struct fs_cli *cli)
 	}
 	if (!cli->no_db) {
 		db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
-		if (fs_store_open(db, &store, err, sizeof(err)) != 0 ||
-		    fs_store_scan_begin(store, "passive", local, PACKAGE_VERSION, &scan_id, err, sizeof(err)) != 0 ||
-		    fs_store_scan_set_capture(store, scan_id, names, err, sizeof(err)) != 0) {
+		if (fs_store_open(db, &rec.store, err, sizeof(err)) != 0 ||
+		    fs_store_scan_begin(rec.store, "passive", local, PACKAGE_VERSION, &rec.scan_id, err, sizeof(err)) != 0 ||
+		    fs_store_scan_set_capture(rec.store, rec.scan_id, names, err, sizeof(err)) != 0) {
 			fs_error("%s", err);
 			goto out;
 		}
@@ -91,37 +95,18 @@ fs_cmd_pcap(struct fs_cli *cli)
 	}
 	fs_passive_finish(p);
 	now = fs_passive_time(p);
-	if (!cli->json && cli->verbose >= 0)
-		fs_report_text_local(stdout, local, color);
-	for (i = 0; i < fs_passive_ndomains(p); i++) {
-		const struct fs_domain_ev *ev = fs_passive_domain(p, i);
-		json_t *pj = fs_report_partner(ev, now, &cli->local);
-
-		if (pj == NULL) {
-			fs_error("%s: out of memory building the result", ev->domain);
-			store_failed = true;
-			continue;
-		}
-		/* The same partner object as check's; it says it comes from a capture (DESIGN: confidence, honestly). */
-		json_array_append_new(json_object_get(pj, "reasons"), json_string(FS_PASSIVE_REASON));
-		/* What the policy file expects of this partner, as check says it. */
-		if (fs_policyfile_annotate(pj, cli->policy) != 0)
-			fs_error("%s: out of memory comparing with the policy file", ev->domain);
-		if (store != NULL && fs_store_domain(store, scan_id, pj, err, sizeof(err)) != 0) {
-			fs_error("%s: not recorded: %s", ev->domain, err);
-			store_failed = true;
-		}
-		if (!cli->json && cli->verbose >= 0)
-			fs_report_text_partner(stdout, pj, color, cli->verbose);
-		json_array_append_new(partners, pj);
-	}
+	if (rec.text)
+		fs_report_text_local(stdout, &cli->local, rec.color);
+	/* The same assessment as check's; fs_assess() says it comes from a capture. */
+	for (i = 0; i < fs_passive_ndomains(p); i++)
+		fs_record_partner(&rec, fs_passive_domain(p, i), now, NULL);
 	inis = fs_passive_initiators_json(p);
 	stats = fs_passive_stats_json(p);
 	json_object_set(stats, "files", files);
 	json_object_set(stats, "errors", errors);
-	if (store != NULL && fs_store_scan_end(store, scan_id, !file_error, err, sizeof(err)) != 0) {
+	if (rec.store != NULL && fs_store_scan_end(rec.store, rec.scan_id, !file_error, err, sizeof(err)) != 0) {
 		fs_error("%s", err);
-		store_failed = true;
+		rec.failed = true;
 	}
 	if (cli->json) {
 		doc = json_pack("{s:O, s:O, s:O, s:O}", "local", local, "partners", partners, "initiators", inis,
@@ -136,13 +121,13 @@ fs_cmd_pcap(struct fs_cli *cli)
 		fs_passive_text_stats(stdout, stats);
 	}
 	fflush(stdout);
-	rc = fs_report_exit_status(partners);
+	rc = fs_recorder_status(&rec);
 	/* A file that could not be read (whole or in part) makes the analysis incomplete: exit 3, results kept. */
-	if ((file_error || store_failed) && rc < FS_EXIT_ERROR)
+	if (file_error && rc < FS_EXIT_ERROR)
 		rc = FS_EXIT_ERROR;
 out:
 	fs_passive_free(p);
-	fs_store_close(store);
+	fs_store_close(rec.store);
 	free(names);
 	json_decref(local);
 	json_decref(partners);

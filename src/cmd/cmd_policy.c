@@ -205,7 +205,7 @@ fs_cmd_policy_check(struct fs_cli *cli)
 			fs_fputs_safe(pf->path, stdout);
 			fputc('\n', stdout);
 		}
-		fs_report_text_local(stdout, local, false);
+		fs_report_text_local(stdout, &cli->local, false);
 		if (partner != NULL) {
 			printf("Partner: TLS %s, SASL %s, Dialback %s", json_string_value(json_object_get(partner, "tls")),
 			    json_string_value(json_object_get(partner, "sasl")),

@@ -19,6 +19,7 @@
 #include "fedscan/report.h"
 #include "fedscan/store.h"
 #include "cli.h"
+#include "record.h"
 
 /* A partners file line longer than this is not a domain name (253) with a comment: refused, with its number. */
 #define LINE_MAX_BYTES 1024
@@ -46,15 +47,25 @@ struct rate_sample {
 	size_t done;
 };
 
+/* What the summary says of a partner that needs a look: its verdict and first reason. */
+struct scan_item {
+	char domain[FS_EV_TEXT];
+	enum fs_verdict verdict;
+	char first_reason[FS_EV_TEXT];
+	unsigned nreasons;
+};
+
 struct scan_run {
 	struct fs_cli *cli;
 	struct fs_store *store;
 	int64_t scan_id;
 	json_t *local;
-	json_t *partners;
+	struct fs_recorder rec;   /* each partner: assessed, recorded, streamed into --json */
+	struct scan_item *items;  /* the partners that are not compatible, for the summary */
+	size_t nitems, items_cap;
 	size_t total, done;
 	size_t cut_short;         /* finished as interrupted */
-	size_t counts[6];         /* by fs_verdict_rank() */
+	size_t counts[6];         /* by fs_verdict_severity_rank() */
 	bool tty;                 /* a progress line on stderr */
 	bool progress_shown;
 	bool progress_dirty;      /* a partner finished since the last redraw */
@@ -63,7 +74,6 @@ struct scan_run {
 	struct event *tick;       /* redraws while the engine runs (NULL: only as partners finish) */
 	struct rate_sample samples[RATE_SAMPLES];  /* a ring, oldest at samples[first] */
 	size_t first, nsamples;
-	bool store_failed;
 	bool interrupted;
 	struct fs_json_stream js; /* --json: written as partners finish, the "scan" object last */
 };
@@ -431,49 +441,53 @@ on_progress_tick(evutil_socket_t fd, short what, void *ud)
 	progress(ud);
 }
 
+/* Keep what the summary needs of a partner that is not compatible (the array doubles as it grows). */
+static void
+keep_item(void *ud, const struct fs_assessment *a)
+{
+	struct scan_run *run = ud;
+	struct scan_item *it;
+	size_t cap;
+
+	run->counts[fs_verdict_severity_rank(a->verdict)]++;
+	if (a->verdict == FS_VERDICT_COMPATIBLE)
+		return;
+	if (run->nitems == run->items_cap) {
+		cap = run->items_cap > 0 ? run->items_cap * 2 : 16;
+		if ((it = realloc(run->items, cap * sizeof(*it))) == NULL) {
+			run->rec.failed = true;
+			return;
+		}
+		run->items = it;
+		run->items_cap = cap;
+	}
+	it = &run->items[run->nitems++];
+	FS_EV_SET(it->domain, a->domain);
+	it->verdict = a->verdict;
+	it->nreasons = a->nreasons;
+	FS_EV_SET(it->first_reason, a->nreasons > 0 ? a->reasons[0].text : "");
+}
+
 static void
 domain_done(void *ud, const struct fs_domain_ev *ev)
 {
 	struct scan_run *run = ud;
-	const char *verdict;
-	char err[512];
-	json_t *p;
+	enum fs_verdict v;
 
-	p = fs_report_partner(ev, (long long)time(NULL), &run->cli->local);
-	if (p == NULL) {
-		fs_error("%s: out of memory building the result", ev->domain);
-		run->store_failed = true;
-		return;
-	}
-	if (ev->interrupted) {
-		run->interrupted = true;
+	if (ev->interrupted)
 		run->cut_short++;
-	}
-	/* What the policy file expects of this partner: "expected", and a mismatch is a reason (before recording). */
-	if (fs_policyfile_annotate(p, run->cli->policy) != 0)
-		fs_error("%s: out of memory comparing with the policy file", ev->domain);
-	/* Written now, in its own transaction: a crash later loses only the domains still in flight. */
-	if (run->store != NULL && fs_store_domain(run->store, run->scan_id, p, err, sizeof(err)) != 0) {
-		progress_clear(run);
-		fs_error("%s: not recorded: %s", ev->domain, err);
-		run->store_failed = true;
-	}
+	if (fs_record_partner(&run->rec, ev, (long long)time(NULL), &v) != 0)
+		return;
 	run->done++;
 	run->progress_dirty = true;
-	verdict = json_string_value(json_object_get(p, "verdict"));
-	run->counts[fs_verdict_rank(verdict)]++;
 	if (run->cli->verbose > 0) {
 		progress_clear(run);
 		fprintf(stderr, "fedscan: [%zu/%zu] ", run->done, run->total);
 		fs_fputs_safe(ev->domain, stderr);
-		fprintf(stderr, ": %s\n", verdict != NULL ? verdict : "?");
+		fprintf(stderr, ": %s\n", fs_verdict_name(v));
 	}
 	if (run->tty)
 		progress(run);
-	/* --json has it now; the summary and the exit status need only the verdict and reasons. */
-	fs_json_stream_partner(&run->js, p);
-	json_array_append_new(run->partners, fs_report_slim(p));
-	json_decref(p);
 }
 
 /* The end of scan's --json document: the "scan" object (known only now) and the capture. */
@@ -486,7 +500,7 @@ scan_tail(struct scan_run *run, json_t *capj)
 		return;
 	tail = json_pack("{s:{s:o, s:s, s:b, s:I, s:I}}",
 	    "scan", "id", run->scan_id > 0 ? json_integer(run->scan_id) : json_null(), "kind", "scan",
-	    "complete", !run->interrupted && !run->store_failed && run->done == run->total,
+	    "complete", !run->interrupted && !run->rec.interrupted && !run->rec.failed && run->done == run->total,
 	    "partners", (json_int_t)run->total, "audited", (json_int_t)run->done);
 	if (tail != NULL && capj != NULL)
 		json_object_set(tail, "capture", capj);
@@ -498,10 +512,9 @@ scan_tail(struct scan_run *run, json_t *capj)
 static void
 summary(struct scan_run *run, FILE *f, double secs)
 {
-	const json_t *p, *r;
+	const struct scan_item *it;
 	char c[256];
 	size_t i, rank;
-	int k;
 
 	counts_text(run, c, sizeof(c));
 	if (run->scan_id > 0)
@@ -510,27 +523,26 @@ summary(struct scan_run *run, FILE *f, double secs)
 		fputs("scan (not recorded): ", f);
 	fprintf(f, "%zu partner%s audited in %.0f s%s%s\n", run->done, run->done == 1 ? "" : "s", secs,
 	    c[0] ? ": " : "", c);
-	if (run->done < run->total || run->interrupted)
+	if (run->done < run->total || run->interrupted || run->rec.interrupted)
 		fprintf(f, "INTERRUPTED: %zu of %zu partners not audited, %zu cut short; the scan stays marked "
 		    "incomplete\n", run->total - run->done, run->total, run->cut_short);
 	for (rank = 0; rank < 4; rank++) {
-		json_array_foreach(run->partners, i, p) {
-			if ((size_t)fs_verdict_rank(json_string_value(json_object_get(p, "verdict"))) != rank)
+		for (i = 0; i < run->nitems; i++) {
+			it = &run->items[i];
+			if ((size_t)fs_verdict_severity_rank(it->verdict) != rank)
 				continue;
 			fprintf(f, "  %-13s ", rank_names[rank]);
-			fs_fputs_safe(json_string_value(json_object_get(p, "domain")), f);
-			r = json_array_get(json_object_get(p, "reasons"), 0);
-			if (json_is_string(r)) {
+			fs_fputs_safe(it->domain, f);
+			if (it->nreasons > 0) {
 				fputs(": ", f);
-				fs_fputs_safe(json_string_value(r), f);
+				fs_fputs_safe(it->first_reason, f);
 			}
-			k = (int)json_array_size(json_object_get(p, "reasons")) - 1;
-			if (k > 0)
-				fprintf(f, " (+%d more)", k);
+			if (it->nreasons > 1)
+				fprintf(f, " (+%u more)", it->nreasons - 1);
 			fputc('\n', f);
 		}
 	}
-	if (run->store_failed)
+	if (run->rec.failed)
 		fputs("Some results could not be recorded (see the errors above).\n", f);
 	if (run->scan_id > 0)
 		fprintf(f, "Details: fedscan report %lld; changes: fedscan diff\n", (long long)run->scan_id);
@@ -580,7 +592,11 @@ fs_cmd_scan(struct fs_cli *cli)
 	run.total = t.n;
 	run.tty = cli->verbose >= 0 && isatty(STDERR_FILENO);
 	run.local = fs_report_local(&cli->local);
-	run.partners = json_array();
+	run.rec.cli = cli;
+	run.rec.js = &run.js;
+	run.rec.before_print = progress_clear_hook;
+	run.rec.assessed = keep_item;
+	run.rec.ud = &run;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!cli->no_db) {
 		if (fs_cmd_open_store(cli, false, &run.store) != 0)
@@ -591,6 +607,8 @@ fs_cmd_scan(struct fs_cli *cli)
 			fs_error("%s", err);
 			goto out;
 		}
+		run.rec.store = run.store;
+		run.rec.scan_id = run.scan_id;
 	}
 	if (fs_engine_new(&cli->eng, domain_done, &run, &e, err, sizeof(err)) != 0) {
 		fs_error("%s", err);
@@ -635,17 +653,17 @@ fs_cmd_scan(struct fs_cli *cli)
 		fprintf(stderr, "fedscan: %zu partner%s in %.1f s (%s)\n", run.done, run.done == 1 ? "" : "s", secs, rt);
 	}
 	capj = fs_cmd_capture_finish(cli, cap);
-	if (run.done < run.total)
-		run.interrupted = true;       /* stopped before every queued partner started */
+	if (run.done < run.total || run.rec.interrupted)
+		run.interrupted = true;       /* stopped before every queued partner started, or cut short */
 	/* Complete only when every partner was audited and recorded; otherwise the row says incomplete. */
-	if (run.store != NULL && fs_store_scan_end(run.store, run.scan_id, !run.interrupted && !run.store_failed,
+	if (run.store != NULL && fs_store_scan_end(run.store, run.scan_id, !run.interrupted && !run.rec.failed,
 	    err, sizeof(err)) != 0) {
 		fs_error("%s", err);
-		run.store_failed = true;
+		run.rec.failed = true;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rc = fs_report_exit_status(run.partners);
-	if ((run.store_failed || run.interrupted) && rc < FS_EXIT_ERROR)
+	rc = fs_recorder_status(&run.rec);
+	if (run.interrupted && rc < FS_EXIT_ERROR)
 		rc = FS_EXIT_ERROR;
 	if (cli->json) {
 		scan_tail(&run, capj);
@@ -665,7 +683,7 @@ out:
 	json_decref(capj);
 	fs_store_close(run.store);
 	json_decref(run.local);
-	json_decref(run.partners);
+	free(run.items);
 	targets_free(&t);
 	return rc;
 }

@@ -129,31 +129,6 @@ fs_lync_advise(const char *domain, const struct fs_setting *s, const char *proxy
 	out->known = true;
 }
 
-json_t *
-fs_lync_json(const struct fs_domain_ev *d, const struct fs_inference *inf)
-{
-	struct fs_lync_advice a;
-	const struct fs_endpoint_ev *ep = NULL;
-	unsigned i;
-
-	if (!inf->reachable) {
-		return json_pack("{s:n, s:s}", "powershell", "note", "No endpoint answered as an XMPP server: nothing to configure "
-		    "until the partner is reachable.");
-	}
-	/* -ProxyFqdn when the endpoint was not found by SRV: the fallback (the domain itself) or --connect. */
-	if (!d->dns.srv_found && !d->dns.srv_tls_found) {
-		for (i = 0; i < d->nendpoints && ep == NULL; i++)
-			if (d->endpoints[i].source != FS_SRC_SRV && d->endpoints[i].source != FS_SRC_SRV_TLS)
-				ep = &d->endpoints[i];
-	}
-	fs_lync_advise(d->domain, &inf->s, ep != NULL ? ep->host : NULL, ep != NULL ? ep->port : 0, &a);
-	if (!a.known && inf->s.sasl == FS_LEVEL_UNKNOWN && !d->params.have_client_cert)
-		note_add(&a, "A rerun with --client-cert and --client-key (a certificate valid for --from) usually "
-		    "decides SASL.");
-	return json_pack("{s:o, s:s}", "powershell", a.known ? json_string(a.powershell) : json_null(),
-	    "note", a.note);
-}
-
 /* ---- in: Get-CsXmppAllowedPartner | Export-Csv ---- */
 
 #define CSV_MAX_BYTES (16U * 1024U * 1024U)

@@ -5,13 +5,15 @@
 
 #include "fedscan/policy.h"
 
-static void __attribute__((format(printf, 2, 3)))
-reason(struct fs_compat *c, const char *fmt, ...)
+static void __attribute__((format(printf, 4, 5)))
+reason(struct fs_compat *c, enum fs_reason_code code, enum fs_problem_code problem, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (c->nreasons >= FS_POLICY_REASONS)
 		return;
+	c->reason_codes[c->nreasons] = code;
+	c->reason_problems[c->nreasons] = problem;
 	va_start(ap, fmt);
 	vsnprintf(c->reasons[c->nreasons++], FS_EV_TEXT, fmt, ap);
 	va_end(ap);
@@ -49,7 +51,7 @@ fs_policy_compat(const struct fs_setting *local, const struct fs_setting *partne
 	memset(c, 0, sizeof(*c));
 	if (lr == NULL) {
 		c->verdict = FS_VERDICT_ERROR;
-		reason(c, "the local setting is incomplete");
+		reason(c, FS_R_LOCAL_INCOMPLETE, FS_P_OTHER, "the local setting is incomplete");
 		return;
 	}
 	best_local = fs_method_best(lr->methods);
@@ -102,16 +104,16 @@ fs_policy_compat(const struct fs_setting *local, const struct fs_setting *partne
 		c->depends = true;
 		c->negotiated = 0;
 		c->verdict = worst;
-		reason(c, "the outcome depends on the partner's %s, which the evidence could not decide", unknown);
+		reason(c, FS_R_DEPENDS, FS_P_OTHER, "the outcome depends on the partner's %s, which the evidence could not decide", unknown);
 		return;
 	}
 	c->negotiated = first;
 	c->verdict = worst;
 	if (first == 0)
-		reason(c, "no common method: the local setting (row %d) accepts %s; the partner's does not", lr->row,
+		reason(c, FS_R_NO_COMMON_METHOD, FS_P_OTHER, "no common method: the local setting (row %d) accepts %s; the partner's does not", lr->row,
 		    lr->methods ? fs_method_name(best_local) : "nothing");
 	else if (first != best_local)
-		reason(c, "negotiates %s, weaker than %s which the local policy prefers", method_or_none(first),
+		reason(c, FS_R_WEAKER_METHOD, FS_P_OTHER, "negotiates %s, weaker than %s which the local policy prefers", method_or_none(first),
 		    fs_method_name(best_local));
 }
 
@@ -139,50 +141,50 @@ fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf
 	if (!inf->reachable) {
 		memset(c, 0, sizeof(*c));
 		c->verdict = inf->xmpp_error || inf->dns_failed ? FS_VERDICT_ERROR : FS_VERDICT_UNREACHABLE;
-		reason(c, "%s", inf->error[0] ? inf->error : "no endpoint answered as an XMPP server");
+		reason(c, FS_R_UNREACHABLE, FS_P_OTHER, "%s", inf->error[0] ? inf->error : "no endpoint answered as an XMPP server");
 		return;
 	}
 	fs_policy_compat(local, &inf->s, c);
 	if (inf->tls_failed && inf->s.tls == FS_LEVEL_REQUIRED) {
 		c->verdict = FS_VERDICT_ERROR;
 		c->negotiated = 0;
-		reason(c, "the partner requires TLS but TLS cannot be negotiated with it: no method can work");
+		reason(c, FS_R_TLS_UNUSABLE, FS_P_OTHER, "the partner requires TLS but TLS cannot be negotiated with it: no method can work");
 	} else if (inf->s.tls == FS_LEVEL_UNKNOWN) {
 		/* Reachable, yet not even the stream features could be read: the audit could not be done. */
 		c->verdict = FS_VERDICT_ERROR;
 		c->negotiated = 0;
-		reason(c, "the partner answered but its settings could not be read");
+		reason(c, FS_R_UNREADABLE, FS_P_OTHER, "the partner answered but its settings could not be read");
 	}
 	if (inf->from_refused && (inf->s.tls == FS_LEVEL_UNKNOWN || inf->s.dialback == FS_DIALBACK_UNKNOWN)) {
 		if (c->verdict < FS_VERDICT_ERROR)
 			c->verdict = FS_VERDICT_ERROR;
-		reason(c, "the partner refused our stream domain (--from) before answering; rerun with a --from it "
+		reason(c, FS_R_FROM_REFUSED, FS_P_OTHER, "the partner refused our stream domain (--from) before answering; rerun with a --from it "
 		    "accepts");
 	}
 	if (inf->cert_problem && c->negotiated == FS_METHOD_SASL_TLS) {
 		if (c->verdict < FS_VERDICT_DEGRADED)
 			c->verdict = FS_VERDICT_DEGRADED;
-		reason(c, "SASL over TLS will fail with this partner's certificate:");
+		reason(c, FS_R_CERT_SASL, FS_P_OTHER, "SASL over TLS will fail with this partner's certificate:");
 	} else if (inf->cert_problem && c->negotiated != 0 && c->negotiated != FS_METHOD_TCP_DIALBACK) {
 		if (c->verdict < FS_VERDICT_DEGRADED)
 			c->verdict = FS_VERDICT_DEGRADED;
-		reason(c, "certificate problems (servers that verify certificates will refuse this partner):");
+		reason(c, FS_R_CERT_VERIFYING, FS_P_OTHER, "certificate problems (servers that verify certificates will refuse this partner):");
 	}
 	for (i = 0; i < inf->nproblems; i++) {
-		reason(c, "%s", inf->problems[i]);
+		reason(c, FS_R_PROBLEM, inf->problem_codes[i], "%s", inf->problems[i]);
 		/* Decided on the problem's code: a peer's words inside the text can never change a verdict. */
 		if (c->verdict < FS_VERDICT_DEGRADED && problem_degrades(inf->problem_codes[i]))
 			c->verdict = FS_VERDICT_DEGRADED;
 	}
 	if (inf->cert_required)
-		reason(c, "the partner accepts only peers with a certificate valid for their domain, for every "
+		reason(c, FS_R_CERT_REQUIRED, FS_P_OTHER, "the partner accepts only peers with a certificate valid for their domain, for every "
 		    "method (rule S7; Prosody's s2s_secure_auth): the local server needs one");
 	if (inf->s.tls == FS_LEVEL_UNKNOWN && inf->tls_unknown[0])
-		reason(c, "TLS unknown: %s", inf->tls_unknown);
+		reason(c, FS_R_UNKNOWN_TLS, FS_P_OTHER, "TLS unknown: %s", inf->tls_unknown);
 	if (inf->s.sasl == FS_LEVEL_UNKNOWN && inf->sasl_unknown[0])
-		reason(c, "SASL unknown: %s", inf->sasl_unknown);
+		reason(c, FS_R_UNKNOWN_SASL, FS_P_OTHER, "SASL unknown: %s", inf->sasl_unknown);
 	if (inf->s.dialback == FS_DIALBACK_UNKNOWN && inf->dialback_unknown[0])
-		reason(c, "Dialback unknown: %s", inf->dialback_unknown);
+		reason(c, FS_R_UNKNOWN_DIALBACK, FS_P_OTHER, "Dialback unknown: %s", inf->dialback_unknown);
 }
 
 const char *

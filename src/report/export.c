@@ -443,12 +443,24 @@ reasons_joined(FILE *f, const json_t *row, void (*esc)(FILE *, const char *), co
 
 /* ---- text: the same functions as `fedscan check` prints with ---- */
 
+/* The recorded "local" object's setting; -1 when it is not a complete one. */
+static int
+local_read(const json_t *o, struct fs_setting *s)
+{
+	if (fs_level_parse(str(o, "tls"), &s->tls) != 0 || fs_level_parse(str(o, "sasl"), &s->sasl) != 0 ||
+	    fs_dialback_parse(str(o, "dialback"), &s->dialback) != 0)
+		return -1;
+	return 0;
+}
+
 void
 fs_export_text(FILE *f, const json_t *doc, bool color, int verbose)
 {
 	const json_t *scan = json_object_get(doc, "scan");
 	struct rows r = rows_of(doc);
-	char byv[512], bym[512];
+	struct fs_assessment a;
+	struct fs_setting local;
+	char byv[512], bym[512], err[256];
 	size_t i;
 
 	fprintf(f, "fedscan report: scan %lld (%s), started %s", (long long)json_integer_value(json_object_get(scan,
@@ -458,11 +470,19 @@ fs_export_text(FILE *f, const json_t *doc, bool color, int verbose)
 	else
 		fputs(", INCOMPLETE (interrupted, or still running)", f);
 	fprintf(f, ", fedscan %s\n", str(scan, "fedscan_version"));
-	if (json_is_object(json_object_get(doc, "local")))
-		fs_report_text_local(f, json_object_get(doc, "local"), color);
+	if (json_is_object(json_object_get(doc, "local")) && local_read(json_object_get(doc, "local"), &local) == 0)
+		fs_report_text_local(f, &local, color);
 	/* The same text as `fedscan check` prints, in report order (the most serious first). */
-	for (i = 0; i < r.n; i++)
-		fs_report_text_partner(f, r.p[i], color, verbose);
+	for (i = 0; i < r.n; i++) {
+		if (fs_assessment_from_json(r.p[i], &a, err, sizeof(err)) != 0) {
+			fputs("\n(a record that cannot be read: ", f);
+			fs_fputs_safe(err, f);
+			fputs(")\n", f);
+			continue;
+		}
+		fs_report_text_partner(f, &a, color, verbose);
+		fs_assessment_clear(&a);
+	}
 	summary_counts(&r, byv, sizeof(byv), bym, sizeof(bym));
 	fprintf(f, "\nSummary: %zu partner%s: %s", r.n, r.n == 1 ? "" : "s", r.n > 0 ? byv : "none recorded");
 	if (bym[0] != '\0')

@@ -11,7 +11,9 @@
 
 #include <jansson.h>
 
+#include "fedscan/assess.h"
 #include "fedscan/lync.h"
+#include "fedscan/report.h"
 #include "fedscan/matrix.h"
 #include "fedscan/policy.h"
 #include "fedscan/policyfile.h"
@@ -118,12 +120,28 @@ test_lines(void)
 	}
 }
 
+/* The "lync" object the partner's assessment writes: fs_assess_lync() through the JSON writer. */
+static json_t *
+lync_json(const struct fs_domain_ev *d, const struct fs_inference *inf, struct fs_assessment *a)
+{
+	json_t *p, *j;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->domain, sizeof(a->domain), "%s", d->domain);
+	fs_assess_lync(d, inf, &a->lync);
+	p = fs_assessment_to_json(a);
+	j = json_incref(json_object_get(p, "lync"));
+	json_decref(p);
+	return j;
+}
+
 static void
 test_json(void)
 {
 	struct fs_domain_ev d;
 	struct fs_endpoint_ev ep[2];
 	struct fs_inference inf;
+	struct fs_assessment a;
 	json_t *j;
 
 	memset(&d, 0, sizeof(d));
@@ -140,7 +158,7 @@ test_json(void)
 	inf.s.tls = FS_LEVEL_REQUIRED;
 	inf.s.sasl = FS_LEVEL_OPTIONAL;
 	inf.s.dialback = FS_DIALBACK_TRUE;
-	j = fs_lync_json(&d, &inf);
+	j = lync_json(&d, &inf, &a);
 	is_string("New-CsXmppAllowedPartner -Identity example.org -TlsNegotiation Required -SaslNegotiation Optional "
 	    "-SupportDialbackNegotiation $true", json_string_value(json_object_get(j, "powershell")),
 	    "json: found by SRV, no -ProxyFqdn");
@@ -150,7 +168,7 @@ test_json(void)
 	d.dns.srv_found = false;
 	ep[0].source = FS_SRC_FALLBACK;
 	snprintf(ep[0].host, sizeof(ep[0].host), "example.org");
-	j = fs_lync_json(&d, &inf);
+	j = lync_json(&d, &inf, &a);
 	is_string("New-CsXmppAllowedPartner -Identity example.org -TlsNegotiation Required -SaslNegotiation Optional "
 	    "-SupportDialbackNegotiation $true -ProxyFqdn example.org", json_string_value(json_object_get(j, "powershell")),
 	    "json: no SRV (fallback): -ProxyFqdn the domain");
@@ -159,7 +177,7 @@ test_json(void)
 	ep[0].source = FS_SRC_CONNECT;
 	snprintf(ep[0].host, sizeof(ep[0].host), "gw.example.net");
 	ep[0].port = 5270;
-	j = fs_lync_json(&d, &inf);
+	j = lync_json(&d, &inf, &a);
 	ok(strstr(json_string_value(json_object_get(j, "powershell")), " -ProxyFqdn gw.example.net") != NULL,
 	    "json: --connect endpoint: -ProxyFqdn its host");
 	is_string("-ProxyFqdn has no port: the endpoint audited listens on port 5270, not 5269.",
@@ -167,7 +185,7 @@ test_json(void)
 	json_decref(j);
 
 	inf.s.sasl = FS_LEVEL_UNKNOWN;
-	j = fs_lync_json(&d, &inf);
+	j = lync_json(&d, &inf, &a);
 	ok(json_is_null(json_object_get(j, "powershell")), "json: SASL Unknown: powershell null");
 	is_string("No New-CsXmppAllowedPartner line for example.org yet: find out whether it accepts SASL EXTERNAL with a "
 	    "certificate valid for our domain (-SaslNegotiation). A rerun with --client-cert and --client-key (a "
@@ -175,13 +193,13 @@ test_json(void)
 	    "json: SASL Unknown without a client certificate: the hint");
 	json_decref(j);
 	d.params.have_client_cert = true;
-	j = fs_lync_json(&d, &inf);
+	j = lync_json(&d, &inf, &a);
 	ok(strstr(json_string_value(json_object_get(j, "note")), "--client-cert") == NULL,
 	    "json: with a client certificate, no hint");
 	json_decref(j);
 
 	inf.reachable = false;
-	j = fs_lync_json(&d, &inf);
+	j = lync_json(&d, &inf, &a);
 	ok(json_is_null(json_object_get(j, "powershell")), "json: unreachable: powershell null");
 	is_string("No endpoint answered as an XMPP server: nothing to configure until the partner is reachable.",
 	    json_string_value(json_object_get(j, "note")), "json: unreachable: note");

@@ -12,7 +12,9 @@
 
 #include <jansson.h>
 
+#include "fedscan/assess.h"
 #include "fedscan/policyfile.h"
+#include "fedscan/report.h"
 #include "fedscan/settings.h"
 #include "tap/basic.h"
 
@@ -442,11 +444,30 @@ test_compare(void)
 			}
 }
 
+/* A partner's assessment with this effective setting and verdict and one reason, compared with pf, as JSON. */
 static json_t *
-partner_json(const char *domain, const char *tls, const char *sasl, const char *db, const char *verdict)
+annotated(const struct fs_policyfile *pf, const char *domain, const char *tls, const char *sasl, const char *db,
+    const char *verdict)
 {
-	return json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:[s]}", "domain", domain, "effective", "tls", tls, "sasl",
-	    sasl, "dialback", db, "verdict", verdict, "reasons", "first reason");
+	struct fs_assessment a;
+	json_t *p;
+
+	memset(&a, 0, sizeof(a));
+	a.keys = FS_K_EXPECTED;
+	snprintf(a.domain, sizeof(a.domain), "%s", domain);
+	if (fs_level_parse(tls, &a.eff.s.tls) != 0)
+		a.eff.s.tls = FS_LEVEL_UNKNOWN;
+	if (fs_level_parse(sasl, &a.eff.s.sasl) != 0)
+		a.eff.s.sasl = FS_LEVEL_UNKNOWN;
+	if (strcmp(db, "Unknown") == 0 || fs_dialback_parse(db, &a.eff.s.dialback) != 0)
+		a.eff.s.dialback = FS_DIALBACK_UNKNOWN;
+	if (fs_verdict_parse(verdict, &a.verdict) != 0)
+		return NULL;
+	fs_assess_reason(&a, FS_R_OTHER, FS_P_OTHER, "first reason");
+	fs_assess_expectation(pf, &a);
+	p = fs_assessment_to_json(&a);
+	fs_assessment_clear(&a);
+	return p;
 }
 
 static void
@@ -461,8 +482,8 @@ test_annotate(void)
 	is_int(0, rc, "annotate: policy parses");
 	if (rc != 0)
 		return;
-	p = partner_json("a.example", "Required", "Optional", "True", "compatible");
-	is_int(0, fs_policyfile_annotate(p, pf), "annotate: ok");
+	p = annotated(pf, "a.example", "Required", "Optional", "True", "compatible");
+	ok(p != NULL, "annotate: ok");
 	is_string("degraded", json_string_value(json_object_get(p, "verdict")), "mismatch: compatible -> degraded");
 	is_string("expected TLS Optional (/etc/fedscan/fedscan.conf:2) but the partner's is Required",
 	    json_string_value(json_array_get(json_object_get(p, "reasons"), 1)), "mismatch: the reason names it");
@@ -477,45 +498,38 @@ test_annotate(void)
 	is_string("tls", json_string_value(json_array_get(json_object_get(x, "mismatches"), 0)), "expected.mismatches");
 	json_decref(p);
 
-	p = partner_json("a.example", "Optional", "Unknown", "True", "compatible");
-	fs_policyfile_annotate(p, pf);
+	p = annotated(pf, "a.example", "Optional", "Unknown", "True", "compatible");
 	is_string("compatible", json_string_value(json_object_get(p, "verdict")), "unconfirmed: verdict unchanged");
 	is_string("expected SASL Optional (/etc/fedscan/fedscan.conf:3); the audit could not confirm it (SASL Unknown)",
 	    json_string_value(json_array_get(json_object_get(p, "reasons"), 1)), "unconfirmed: a reason says so");
 	ok(json_is_null(json_object_get(json_object_get(p, "expected"), "matches")), "unconfirmed: matches null");
 	json_decref(p);
 
-	p = partner_json("a.example", "Optional", "Optional", "True", "compatible");
-	fs_policyfile_annotate(p, pf);
+	p = annotated(pf, "a.example", "Optional", "Optional", "True", "compatible");
 	ok(json_is_true(json_object_get(json_object_get(p, "expected"), "matches")), "match: matches true");
 	is_int(1, json_array_size(json_object_get(p, "reasons")), "match: no reason added");
 	json_decref(p);
 
-	p = partner_json("a.example", "NotSupported", "NotSupported", "False", "incompatible");
-	fs_policyfile_annotate(p, pf);
+	p = annotated(pf, "a.example", "NotSupported", "NotSupported", "False", "incompatible");
 	is_string("incompatible", json_string_value(json_object_get(p, "verdict")), "mismatch: worse verdicts stay");
 	is_int(4, json_array_size(json_object_get(p, "reasons")), "mismatch: one reason per field");
 	json_decref(p);
 
-	p = partner_json("a.example", "Unknown", "Unknown", "Unknown", "unreachable");
-	fs_policyfile_annotate(p, pf);
+	p = annotated(pf, "a.example", "Unknown", "Unknown", "Unknown", "unreachable");
 	is_int(1, json_array_size(json_object_get(p, "reasons")), "unreachable: nothing to compare");
 	ok(json_is_null(json_object_get(json_object_get(p, "expected"), "matches")), "unreachable: matches null");
 	json_decref(p);
 
-	p = partner_json("b.example", "Required", "Required", "True", "compatible");
-	fs_policyfile_annotate(p, pf);
+	p = annotated(pf, "b.example", "Required", "Required", "True", "compatible");
 	x = json_object_get(p, "expected");
 	ok(json_is_object(x) && json_is_null(json_object_get(x, "tls")) && json_is_null(json_object_get(x, "row")) &&
 	    json_is_null(json_object_get(x, "matches")), "a partner with no expectation: nulls");
 	json_decref(p);
 
-	p = partner_json("c.example", "Required", "Required", "True", "compatible");
-	fs_policyfile_annotate(p, pf);
+	p = annotated(pf, "c.example", "Required", "Required", "True", "compatible");
 	ok(json_is_null(json_object_get(p, "expected")), "not in the file: expected null");
 	json_decref(p);
-	p = partner_json("c.example", "Required", "Required", "True", "compatible");
-	fs_policyfile_annotate(p, NULL);
+	p = annotated(NULL, "c.example", "Required", "Required", "True", "compatible");
 	ok(json_is_null(json_object_get(p, "expected")), "no policy file: expected null");
 	json_decref(p);
 	fs_policyfile_free(pf);
