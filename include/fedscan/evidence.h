@@ -15,7 +15,7 @@
 #define FS_EV_TEXT 256
 #define FS_EV_LONG 1024
 
-/* Which connection of the probe plan (protocol-notes §3.1). */
+/* Which connection of the probe plan (doc/protocol.md#connections). */
 enum fs_conn_kind {
 	FS_CONN_STARTTLS = 0,   /* C1: header, STARTTLS, TLS, EXTERNAL, dialback over TLS */
 	FS_CONN_PLAIN,          /* C2: header, dialback without TLS */
@@ -44,6 +44,7 @@ struct fs_stream_ev {
 	bool mechanisms;              /* a <mechanisms/> element was present (maybe empty) */
 	char mechanism_list[FS_EV_TEXT];  /* space-separated SASL mechanisms */
 	char other[FS_EV_TEXT];       /* other features, space-separated "ns#name" */
+	bool not_server;              /* the header is not a jabber:server stream (jabber:client, wrong element) */
 };
 
 enum fs_starttls_ev { FS_STARTTLS_NOT_TRIED = 0, FS_STARTTLS_PROCEED, FS_STARTTLS_FAILURE, FS_STARTTLS_NO_ANSWER };

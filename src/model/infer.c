@@ -64,8 +64,7 @@ spoke_xmpp(const struct fs_conn_ev *c)
 	/* A capture may show only a completed handshake on a direct TLS stream: the stream itself is encrypted. */
 	return c->attempted && (c->pre.header || c->post.header || (c->post_hidden && c->tls.ok)) && !c->xml_error &&
 	    (c->pre.header ? (c->pre.version[0] != '\0' || !c->pre.version1) : true) &&
-	    !strstr(c->close_reason, "jabber:client") && !strstr(c->close_reason, "not <stream:stream>") &&
-	    !strstr(c->close_reason, "does not declare");
+	    !c->pre.not_server && !c->post.not_server;
 }
 
 /* Rule D6: the answer is about our FROM or TO, not about dialback. */

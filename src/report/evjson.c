@@ -4,7 +4,8 @@
 
 #include "fedscan/evjson.h"
 
-enum ftype { F_BOOL, F_INT, F_LONG, F_I64, F_STR, F_ENUM, F_SUB };
+/* F_FLAG: a bool written only when true, so records from before it existed and records without it read alike. */
+enum ftype { F_BOOL, F_FLAG, F_INT, F_LONG, F_I64, F_STR, F_ENUM, F_SUB };
 
 struct fdef {
 	const char *name;
@@ -15,6 +16,7 @@ struct fdef {
 };
 
 #define FB(s, f) { #f, F_BOOL, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
+#define FF(s, f) { #f, F_FLAG, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
 #define FI(s, f) { #f, F_INT, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
 #define FL(s, f) { #f, F_LONG, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
 #define F64(s, f) { #f, F_I64, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
@@ -36,6 +38,7 @@ static const struct fdef stream_f[] = {
 	FB(struct fs_stream_ev, starttls_required), FB(struct fs_stream_ev, only_starttls),
 	FB(struct fs_stream_ev, dialback), FB(struct fs_stream_ev, dialback_errors), FB(struct fs_stream_ev, bidi),
 	FB(struct fs_stream_ev, mechanisms), FS(struct fs_stream_ev, mechanism_list), FS(struct fs_stream_ev, other),
+	FF(struct fs_stream_ev, not_server),
 	FEND
 };
 
@@ -121,6 +124,11 @@ to_json(const struct fdef *t, const void *base)
 		p = (const char *)base + t->off;
 		switch (t->t) {
 		case F_BOOL: v = json_boolean(*(const bool *)p); break;
+		case F_FLAG:
+			if (!*(const bool *)p)
+				continue;
+			v = json_true();
+			break;
 		case F_INT: v = json_integer(*(const int *)p); break;
 		case F_LONG: v = json_integer(*(const long *)p); break;
 		case F_I64: v = json_integer(*(const int64_t *)p); break;
@@ -154,7 +162,8 @@ from_json(const struct fdef *t, const json_t *o, void *base)
 			continue;
 		p = (char *)base + t->off;
 		switch (t->t) {
-		case F_BOOL: if (json_is_boolean(v)) *(bool *)p = json_is_true(v); break;
+		case F_BOOL:
+		case F_FLAG: if (json_is_boolean(v)) *(bool *)p = json_is_true(v); break;
 		case F_INT: if (json_is_integer(v)) *(int *)p = (int)json_integer_value(v); break;
 		case F_LONG: if (json_is_integer(v)) *(long *)p = (long)json_integer_value(v); break;
 		case F_I64: if (json_is_integer(v)) *(int64_t *)p = (int64_t)json_integer_value(v); break;

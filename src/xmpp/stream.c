@@ -86,12 +86,15 @@ fs_stream_record_header(const struct fs_xml_stream_header *hdr, struct fs_stream
 		FS_EV_SET(ev->from, v);
 	if ((v = fs_xml_attr(el, "", "to")) != NULL)
 		FS_EV_SET(ev->to, v);
+	/* RFC 6120 §4.8.2 and §4.8.4: a server-to-server stream is <stream:stream> with the jabber:server namespace. */
+	ev->not_server = true;
 	if (!fs_xml_is(el, NS_STREAMS, "stream"))
 		return "the peer's first element is not <stream:stream> in " NS_STREAMS;
 	if (defns != NULL && strcmp(defns, NS_CLIENT) == 0)
 		return "the peer opened a jabber:client stream on the server-to-server port";
 	if (defns == NULL || strcmp(defns, NS_SERVER) != 0)
 		return "the peer's stream does not declare the jabber:server namespace";
+	ev->not_server = false;
 	return NULL;
 }
 

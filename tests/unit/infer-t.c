@@ -1144,9 +1144,14 @@ test_unreachable(void)
 	e = ep_new(&d, ADDR4);
 	c = conn(e, FS_CONN_STARTTLS, false);
 	header(&c->pre, true, false);
+	c->pre.not_server = true;       /* as fs_stream_record_header() records it */
 	closed(c, "the peer opened a jabber:client stream on the server-to-server port");
 	infer(n, &d, &r);
 	ok(!r.reachable && r.connected && r.xmpp_error, "%s: connected, not reachable, xmpp_error", n);
+	/* The decision reads the flag, not the words: the same close reason on a jabber:server stream is reachable. */
+	c->pre.not_server = false;
+	infer(n, &d, &r);
+	ok(r.reachable, "%s: the close reason's words alone decide nothing", n);
 	fs_domain_ev_clear(&d);
 
 	n = "_xmpp-server._tcp target \".\"";
