@@ -1,4 +1,4 @@
-/* infer.c: evidence → effective TLS/SASL/Dialback, rule by rule (protocol-notes §3.2), with no side effects. */
+/* infer.c: evidence → effective TLS/SASL/Dialback, rule by rule (doc/inference-rules.md), with no side effects. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,173 +168,149 @@ cert_checks(const struct fs_domain_ev *d, const char *where, const struct fs_tls
 	}
 }
 
-void
-fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, struct fs_inference *r)
+/* What the sections of one endpoint's inference share: the evidence, the connections that matter, the result. */
+struct ep_ctx {
+	const struct fs_domain_ev *d;
+	const struct fs_endpoint_ev *ep;
+	const struct fs_conn_ev *c1, *c2, *c3;     /* starttls, plain, direct-tls */
+	const struct fs_conn_ev *tlsc;             /* the connection whose TLS we judge: C1, else C3 */
+	const struct fs_stream_ev *pre, *post;     /* the first stream's features, before and after TLS */
+	const struct fs_conn_ev *dbs[FS_CONN_KIND_LAST];  /* the connections that sent db:result */
+	unsigned ndb;
+	bool have_cert, any_feature_db, any_db_ns;
+	bool db_true, db_false_tls, db_false_plain, db_pend, db_any_sent;  /* what the db:result answers showed */
+	char where[FS_EV_TEXT];
+	struct fs_inference *r;
+};
+
+/* TLS from what the first stream advertised and what plain dialback showed (doc/inference-rules.md: T1-T8). */
+static void
+infer_tls(struct ep_ctx *x)
 {
-	const struct fs_endpoint_ev *ep = &d->endpoints[epi];
-	const struct fs_conn_ev *c1 = &ep->conns[FS_CONN_STARTTLS], *c2 = &ep->conns[FS_CONN_PLAIN];
-	const struct fs_conn_ev *c3 = &ep->conns[FS_CONN_DIRECT_TLS];
-	const struct fs_conn_ev *tlsc = NULL;  /* the connection whose TLS we judge: C1, else C3 */
-	const struct fs_stream_ev *pre = NULL, *post = NULL;
-	const struct fs_conn_ev *dbs[4];
-	char where[FS_EV_TEXT], w[FS_EV_TEXT];
-	bool have_cert = d->params.have_client_cert, any_feature_db = false, any_db_ns = false;
-	bool db_true = false, db_false_tls = false, db_false_plain = false, db_pend = false, db_any_sent = false;
-	unsigned i, ndb = 0;
+	struct fs_inference *r = x->r;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(where, sizeof(where), "[%s]:%d", ep->address, ep->port);
-	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
-		const struct fs_conn_ev *c = &ep->conns[i];
-		if (!c->attempted)
-			continue;
-		if (c->connected)
-			r->connected = true;
-		if (spoke_xmpp(c))
-			r->reachable = true;
-		else if (c->connected && (c->pre.header || c->post.header || c->xml_error))
-			r->xmpp_error = true;
-		if (c->tls.injected_bytes > 0)
-			problem(r, FS_P_INJECTED, "%s: %ld bytes after <proceed/> before the TLS handshake (discarded, never parsed)",
-			    where, c->tls.injected_bytes);
-	}
-	if (!r->reachable) {
-		const struct fs_conn_ev *c = c1->attempted ? c1 : (c3->attempted ? c3 : c2);
-		if (!r->connected)
-			snprintf(r->error, sizeof(r->error), "%s: cannot connect: %s", where,
-			    c->connect_error[0] ? c->connect_error : c->close_reason);
-		else
-			snprintf(r->error, sizeof(r->error), "%s: no XMPP server-to-server stream: %s", where,
-			    c->close_reason[0] ? c->close_reason : "no stream header");
-		FS_EV_SET(r->tls_unknown, r->error);
-		FS_EV_SET(r->sasl_unknown, r->error);
-		FS_EV_SET(r->dialback_unknown, r->error);
-		return;
-	}
-
-	if (c1->attempted && c1->pre.header)
-		pre = &c1->pre;
-	else if (c2->attempted && c2->pre.header)
-		pre = &c2->pre;
-	if (c1->attempted && (c1->tls.attempted || c1->starttls != FS_STARTTLS_NOT_TRIED))
-		tlsc = c1;
-	else if (c3->attempted && c3->tls.attempted)
-		tlsc = c3;
-	if (tlsc != NULL && tlsc->tls.ok && tlsc->post.header)
-		post = &tlsc->post;
-
-	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
-		const struct fs_conn_ev *c = &ep->conns[i];
-		if (c->pre.dialback || c->post.dialback || c->post_sasl.dialback)
-			any_feature_db = true;
-		if (c->pre.db_ns || c->post.db_ns)
-			any_db_ns = true;
-		if (c->tls.ok)
-			r->tls_used = true;
-		if (c->dialback.result != FS_DB_NOT_SENT)
-			dbs[ndb++] = c;
-	}
-	if (tlsc != NULL)
-		cert_checks(d, where, &tlsc->tls, now, r);
-
-	/* ---- TLS ---- */
-	if (pre != NULL && !pre->version1) {
+	if (x->pre != NULL && !x->pre->version1) {
 		r->s.tls = FS_LEVEL_NOTSUPPORTED;
 		r->tls_conf = FS_CONF_HIGH;
-		line(r, "T2: %s answers without version='1.0' (a pre-1.0 server: no TLS, no SASL)", where);
-	} else if (pre != NULL && (pre->starttls_required || pre->only_starttls) &&
-	    c2->dialback.result == FS_DB_VALID && !c2->dialback.over_tls) {
+		line(r, "T2: %s answers without version='1.0' (a pre-1.0 server: no TLS, no SASL)", x->where);
+	} else if (x->pre != NULL && (x->pre->starttls_required || x->pre->only_starttls) &&
+	    x->c2->dialback.result == FS_DB_VALID && !x->c2->dialback.over_tls) {
 		/* What it does beats what it says: a stream authenticated without TLS means TLS is not required. */
 		r->s.tls = FS_LEVEL_OPTIONAL;
 		r->tls_conf = FS_CONF_HIGH;
-		line(r, "T6: %s marks STARTTLS mandatory but authenticated dialback without TLS (type='valid')", where);
-	} else if (pre != NULL && pre->starttls_required) {
+		line(r, "T6: %s marks STARTTLS mandatory but authenticated dialback without TLS (type='valid')", x->where);
+	} else if (x->pre != NULL && x->pre->starttls_required) {
 		r->s.tls = FS_LEVEL_REQUIRED;
 		r->tls_conf = FS_CONF_HIGH;
-		line(r, "T3: %s advertises <starttls><required/></starttls>", where);
-	} else if (pre != NULL && pre->only_starttls) {
+		line(r, "T3: %s advertises <starttls><required/></starttls>", x->where);
+	} else if (x->pre != NULL && x->pre->only_starttls) {
 		r->s.tls = FS_LEVEL_REQUIRED;
 		r->tls_conf = FS_CONF_HIGH;
-		line(r, "T4: %s offers STARTTLS as its only feature (RFC 6120 §5.3.1: mandatory to negotiate)", where);
-	} else if (pre != NULL && pre->features && !pre->starttls && !(c3->attempted && c3->tls.ok)) {
+		line(r, "T4: %s offers STARTTLS as its only feature (RFC 6120 §5.3.1: mandatory to negotiate)", x->where);
+	} else if (x->pre != NULL && x->pre->features && !x->pre->starttls && !(x->c3->attempted && x->c3->tls.ok)) {
 		r->s.tls = FS_LEVEL_NOTSUPPORTED;
 		r->tls_conf = FS_CONF_HIGH;
-		line(r, "T1: %s offers no STARTTLS", where);
-	} else if (pre == NULL && c3->attempted && c3->tls.ok) {
+		line(r, "T1: %s offers no STARTTLS", x->where);
+	} else if (x->pre == NULL && x->c3->attempted && x->c3->tls.ok) {
 		/* Direct TLS only: TLS is the only way in. */
 		r->s.tls = FS_LEVEL_REQUIRED;
 		r->tls_conf = FS_CONF_MEDIUM;
-		line(r, "T4: %s speaks direct TLS (XEP-0368) only", where);
-	} else if (pre != NULL && pre->starttls) {
-		const struct fs_dialback_ev *db = &c2->dialback;
+		line(r, "T4: %s speaks direct TLS (XEP-0368) only", x->where);
+	} else if (x->pre != NULL && x->pre->starttls) {
+		const struct fs_dialback_ev *db = &x->c2->dialback;
 		char b[FS_EV_TEXT];
-		if (db_policy_violation(db) && !db_refuses_us(db, d->params.from)) {
+		if (db_policy_violation(db) && !db_refuses_us(db, x->d->params.from)) {
 			r->s.tls = FS_LEVEL_REQUIRED;
 			r->tls_conf = FS_CONF_HIGH;
-			line(r, "T5: %s offers STARTTLS without <required/> but refuses dialback without TLS: %s", where,
+			line(r, "T5: %s offers STARTTLS without <required/> but refuses dialback without TLS: %s", x->where,
 			    db_words(db, b, sizeof(b)));
 		} else if (fs_ev_db_verified(db)) {
 			r->s.tls = FS_LEVEL_OPTIONAL;
 			r->tls_conf = FS_CONF_HIGH;
-			line(r, "T6: %s offers STARTTLS without <required/> and verifies dialback without TLS: %s", where,
+			line(r, "T6: %s offers STARTTLS without <required/> and verifies dialback without TLS: %s", x->where,
 			    db_words(db, b, sizeof(b)));
 		} else if (fs_ev_db_pending(db)) {
 			r->s.tls = FS_LEVEL_OPTIONAL;
 			r->tls_conf = FS_CONF_MEDIUM;
 			line(r, "T7: %s offers STARTTLS without <required/>; dialback without TLS was accepted for "
-			    "verification (%s)", where, db_words(db, b, sizeof(b)));
+			    "verification (%s)", x->where, db_words(db, b, sizeof(b)));
 		} else if (db_refused(db)) {
 			r->s.tls = FS_LEVEL_REQUIRED;
 			r->tls_conf = FS_CONF_MEDIUM;
 			line(r, "T8: %s offers STARTTLS without <required/> but refuses dialback without TLS (%s), and "
-			    "SASL needs TLS: nothing authenticates without TLS", where, db_words(db, b, sizeof(b)));
+			    "SASL needs TLS: nothing authenticates without TLS", x->where, db_words(db, b, sizeof(b)));
 		} else {
 			r->s.tls = FS_LEVEL_OPTIONAL;
 			r->tls_conf = FS_CONF_LOW;
-			line(r, "T7: %s offers STARTTLS without <required/> (dialback without TLS: %s)", where,
+			line(r, "T7: %s offers STARTTLS without <required/> (dialback without TLS: %s)", x->where,
 			    db_words(db, b, sizeof(b)));
 		}
 	} else {
 		FS_EV_SET(r->tls_unknown, "no stream features were received");
 	}
-	if (tlsc != NULL && r->s.tls != FS_LEVEL_NOTSUPPORTED &&
-	    (tlsc->starttls == FS_STARTTLS_FAILURE || (tlsc->tls.attempted && !tlsc->tls.ok))) {
+}
+
+/* STARTTLS refused or a failed handshake (rule T9). */
+static void
+infer_tls_failed(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+
+	if (x->tlsc != NULL && r->s.tls != FS_LEVEL_NOTSUPPORTED &&
+	    (x->tlsc->starttls == FS_STARTTLS_FAILURE || (x->tlsc->tls.attempted && !x->tlsc->tls.ok))) {
 		r->tls_failed = true;
-		if (tlsc->starttls == FS_STARTTLS_FAILURE)
-			problem(r, FS_P_STARTTLS_REFUSED, "%s: STARTTLS refused with <failure/>", where);
+		if (x->tlsc->starttls == FS_STARTTLS_FAILURE)
+			problem(r, FS_P_STARTTLS_REFUSED, "%s: STARTTLS refused with <failure/>", x->where);
 		else
-			problem(r, FS_P_TLS_FAILED, "%s: TLS handshake failed: %s", where,
-			    tlsc->tls.error[0] ? tlsc->tls.error : tlsc->close_reason);
+			problem(r, FS_P_TLS_FAILED, "%s: TLS handshake failed: %s", x->where,
+			    x->tlsc->tls.error[0] ? x->tlsc->tls.error : x->tlsc->close_reason);
 		if (r->s.tls == FS_LEVEL_REQUIRED) {
 			/* Required and broken: no method can work with this endpoint (T9 with T3/T4). */
-			line(r, "T9: %s requires TLS but TLS cannot be negotiated with it", where);
+			line(r, "T9: %s requires TLS but TLS cannot be negotiated with it", x->where);
 		} else {
-			line(r, "T9: %s: TLS cannot be negotiated; effectively TLS NotSupported", where);
+			line(r, "T9: %s: TLS cannot be negotiated; effectively TLS NotSupported", x->where);
 			r->s.tls = FS_LEVEL_NOTSUPPORTED;
 			r->tls_conf = FS_CONF_HIGH;
 		}
 	}
-	/* Stream errors and redirects that ended a connection before anything was learnt are worth saying. */
+}
+
+/* Stream errors and redirects that ended a connection before anything was learnt. */
+static void
+stream_problems(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+	unsigned i;
+
 	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
-		const struct fs_conn_ev *c = &ep->conns[i];
+		const struct fs_conn_ev *c = &x->ep->conns[i];
 		if (!c->attempted)
 			continue;
 		if (c->see_other_host[0] != '\0')
-			problem(r, FS_P_REDIRECT, "%s: redirects with <see-other-host/> to %s (not followed)", where, c->see_other_host);
+			problem(r, FS_P_REDIRECT, "%s: redirects with <see-other-host/> to %s (not followed)", x->where, c->see_other_host);
 		else if (c->stream_error[0] != '\0' && !is(c->stream_error_stage, "dialback") &&
 		    !(is(c->stream_error, "not-authorized") && is(c->stream_error_stage, "post-tls")))
-			problem(r, FS_P_STREAM_ERROR, "%s (%s): stream error <%s/>%s%s at %s", where, fs_conn_kind_name(c->kind),
+			problem(r, FS_P_STREAM_ERROR, "%s (%s): stream error <%s/>%s%s at %s", x->where, fs_conn_kind_name(c->kind),
 			    c->stream_error, c->stream_error_text[0] ? " " : "", c->stream_error_text,
 			    c->stream_error_stage);
 	}
 
-	/* ---- S7: certificate required after TLS ---- */
+}
+
+/* A certificate valid for our domain is required after TLS (rule S7, XEP-0178). */
+static void
+infer_cert_required(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+	char w[FS_EV_TEXT];
+	unsigned i;
+
 	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
-		const struct fs_conn_ev *c = &ep->conns[i];
+		const struct fs_conn_ev *c = &x->ep->conns[i];
 		/* Passive evidence: what followed the handshake is encrypted, so its absence proves nothing. */
 		if (!c->attempted || c->client_cert || !c->tls.ok || c->post_hidden)
 			continue;
-		snprintf(w, sizeof(w), "%s (%s)", where, fs_conn_kind_name(c->kind));
+		snprintf(w, sizeof(w), "%s (%s)", x->where, fs_conn_kind_name(c->kind));
 		if (is(c->stream_error, "not-authorized") && is(c->stream_error_stage, "post-tls")) {
 			r->cert_required = true;
 			line(r, "S7: %s refuses the stream after TLS without a valid certificate for our domain: "
@@ -357,65 +333,82 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		}
 	}
 
-	/* ---- Dialback ---- */
-	for (i = 0; i < ndb; i++) {
-		const struct fs_dialback_ev *db = &dbs[i]->dialback;
+}
+
+/* Each db:result answer, read as a rule line (doc/inference-rules.md: D1, D2, D6). */
+static void
+dialback_lines(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+	char w[FS_EV_TEXT];
+	unsigned i;
+
+	for (i = 0; i < x->ndb; i++) {
+		const struct fs_dialback_ev *db = &x->dbs[i]->dialback;
 		char b[FS_EV_TEXT];
 		const char *how = db->over_tls ? "over TLS" : "without TLS";
-		db_any_sent = true;
-		snprintf(w, sizeof(w), "%s (%s)", where, fs_conn_kind_name(dbs[i]->kind));
-		if (db_refuses_us(db, d->params.from)) {
+		x->db_any_sent = true;
+		snprintf(w, sizeof(w), "%s (%s)", x->where, fs_conn_kind_name(x->dbs[i]->kind));
+		if (db_refuses_us(db, x->d->params.from)) {
 			r->from_refused = true;
 			line(r, "D6: %s answers dialback %s about our addressing, not dialback: %s", w, how,
 			    db_words(db, b, sizeof(b)));
 		} else if (fs_ev_db_verified(db)) {
-			db_true = true;
+			x->db_true = true;
 			line(r, "D1: %s: dialback %s reached verification: %s", w, how, db_words(db, b, sizeof(b)));
 		} else if (db_refused(db)) {
 			if (db->over_tls)
-				db_false_tls = true;
+				x->db_false_tls = true;
 			else
-				db_false_plain = true;
+				x->db_false_plain = true;
 			line(r, "D2: %s refuses dialback %s: %s", w, how, db_words(db, b, sizeof(b)));
 		} else if (fs_ev_db_pending(db)) {
-			db_pend = true;
+			x->db_pend = true;
 			line(r, "D1: %s accepted dialback %s for verification; it did not finish (%s)", w, how,
 			    db_words(db, b, sizeof(b)));
 		} else if (db_policy_violation(db) && !db->over_tls) {
 			line(r, "D1: %s wants TLS before dialback (%s)", w, db_words(db, b, sizeof(b)));
 		}
 	}
-	if (db_true) {
+}
+
+/* Dialback from the answers, the dialback feature and xmlns:db (D1-D5, XEP-0220 §2.4). */
+static void
+infer_dialback(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+
+	if (x->db_true) {
 		r->s.dialback = FS_DIALBACK_TRUE;
 		r->dialback_conf = FS_CONF_HIGH;
-	} else if (db_false_tls) {
+	} else if (x->db_false_tls) {
 		r->s.dialback = FS_DIALBACK_FALSE;
 		r->dialback_conf = FS_CONF_HIGH;
-	} else if (db_pend && !any_feature_db && !any_db_ns) {
+	} else if (x->db_pend && !x->any_feature_db && !x->any_db_ns) {
 		r->s.dialback = FS_DIALBACK_FALSE;
 		r->dialback_conf = FS_CONF_MEDIUM;
-		line(r, "D5: %s neither advertises dialback nor declares xmlns:db, and does not answer db:result", where);
-	} else if (db_pend) {
+		line(r, "D5: %s neither advertises dialback nor declares xmlns:db, and does not answer db:result", x->where);
+	} else if (x->db_pend) {
 		r->s.dialback = FS_DIALBACK_TRUE;
-		r->dialback_conf = any_feature_db ? FS_CONF_MEDIUM : FS_CONF_LOW;
-		if (any_feature_db)
-			line(r, "D3: %s advertises the dialback feature (urn:xmpp:features:dialback)", where);
-	} else if (db_false_plain && r->s.tls != FS_LEVEL_REQUIRED) {
+		r->dialback_conf = x->any_feature_db ? FS_CONF_MEDIUM : FS_CONF_LOW;
+		if (x->any_feature_db)
+			line(r, "D3: %s advertises the dialback feature (urn:xmpp:features:dialback)", x->where);
+	} else if (x->db_false_plain && r->s.tls != FS_LEVEL_REQUIRED) {
 		r->s.dialback = FS_DIALBACK_FALSE;
 		r->dialback_conf = FS_CONF_MEDIUM;
-	} else if (any_feature_db && !r->from_refused) {
+	} else if (x->any_feature_db && !r->from_refused) {
 		r->s.dialback = FS_DIALBACK_TRUE;
 		r->dialback_conf = FS_CONF_MEDIUM;
-		line(r, "D3: %s advertises the dialback feature (urn:xmpp:features:dialback)", where);
-	} else if (!any_feature_db && !any_db_ns && !r->from_refused &&
-	    (db_any_sent || r->cert_required || (post != NULL && post->features))) {
+		line(r, "D3: %s advertises the dialback feature (urn:xmpp:features:dialback)", x->where);
+	} else if (!x->any_feature_db && !x->any_db_ns && !r->from_refused &&
+	    (x->db_any_sent || r->cert_required || (x->post != NULL && x->post->features))) {
 		r->s.dialback = FS_DIALBACK_FALSE;
 		r->dialback_conf = FS_CONF_MEDIUM;
-		line(r, "D5: %s neither advertises dialback nor declares xmlns:db", where);
-	} else if (any_db_ns && !r->from_refused && !r->cert_required) {
+		line(r, "D5: %s neither advertises dialback nor declares xmlns:db", x->where);
+	} else if (x->any_db_ns && !r->from_refused && !r->cert_required) {
 		r->s.dialback = FS_DIALBACK_TRUE;
 		r->dialback_conf = FS_CONF_LOW;
-		line(r, "D4: %s declares xmlns:db (a weak hint: ejabberd always does)", where);
+		line(r, "D4: %s declares xmlns:db (a weak hint: ejabberd always does)", x->where);
 	} else {
 		FS_EV_SET(r->dialback_unknown, r->from_refused ?
 		    "the partner refused our FROM domain before any dialback verification (use --from with a domain "
@@ -424,16 +417,24 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		    "no dialback answer was seen");
 	}
 
-	/* ---- SASL ---- */
+}
+
+/* SASL EXTERNAL from the handshake, the features after TLS and the answers (S0-S6, XEP-0178). */
+static void
+infer_sasl(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+	unsigned i;
+
 	if (r->s.tls == FS_LEVEL_NOTSUPPORTED) {
 		r->s.sasl = FS_LEVEL_NOTSUPPORTED;
 		r->sasl_conf = FS_CONF_HIGH;
-		line(r, "S0: %s: no TLS, so no SASL EXTERNAL", where);
+		line(r, "S0: %s: no TLS, so no SASL EXTERNAL", x->where);
 	} else {
 		const struct fs_conn_ev *sc = NULL;  /* the connection that tried EXTERNAL */
 		bool offered = false, cert_req = false, dialback_ok_without_cert, dialback_ok_with_cert;
 		for (i = 0; i < FS_CONN_KIND_LAST; i++) {
-			const struct fs_conn_ev *c = &ep->conns[i];
+			const struct fs_conn_ev *c = &x->ep->conns[i];
 			if (c->sasl.result != FS_SASL_NOT_TRIED)
 				sc = c;
 			if (fs_ev_has_word(c->post.mechanism_list, "EXTERNAL"))
@@ -443,20 +444,20 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		}
 		/* Whether a certificate-less peer can still authenticate with dialback over TLS. */
 		dialback_ok_without_cert = dialback_ok_with_cert = false;
-		for (i = 0; i < ndb; i++)
-			if (dbs[i]->dialback.over_tls && (fs_ev_db_verified(&dbs[i]->dialback) || fs_ev_db_pending(&dbs[i]->dialback))) {
-				if (dbs[i]->client_cert)
+		for (i = 0; i < x->ndb; i++)
+			if (x->dbs[i]->dialback.over_tls && (fs_ev_db_verified(&x->dbs[i]->dialback) || fs_ev_db_pending(&x->dbs[i]->dialback))) {
+				if (x->dbs[i]->client_cert)
 					dialback_ok_with_cert = true;
 				else
 					dialback_ok_without_cert = true;
 			}
 		if (sc != NULL && sc->sasl.result == FS_SASL_SUCCESS) {
-			line(r, "S3: %s accepted SASL EXTERNAL with our certificate", where);
+			line(r, "S3: %s accepted SASL EXTERNAL with our certificate", x->where);
 			if (r->s.dialback == FS_DIALBACK_FALSE ||
 			    (r->cert_required && !dialback_ok_without_cert && !dialback_ok_with_cert)) {
 				r->s.sasl = FS_LEVEL_REQUIRED;
 				r->sasl_conf = FS_CONF_HIGH;
-				line(r, "S6: %s: without a certificate nothing but SASL authenticates", where);
+				line(r, "S6: %s: without a certificate nothing but SASL authenticates", x->where);
 				if (r->s.dialback != FS_DIALBACK_FALSE) {
 					r->s.dialback = FS_DIALBACK_FALSE;
 					r->dialback_conf = FS_CONF_MEDIUM;
@@ -465,48 +466,145 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 				r->s.sasl = FS_LEVEL_OPTIONAL;
 				r->sasl_conf = r->s.dialback == FS_DIALBACK_TRUE ? FS_CONF_HIGH : FS_CONF_MEDIUM;
 			}
-		} else if (db_false_tls && (offered || cert_req)) {
+		} else if (x->db_false_tls && (offered || cert_req)) {
 			r->s.sasl = FS_LEVEL_REQUIRED;
 			r->sasl_conf = offered ? FS_CONF_HIGH : FS_CONF_MEDIUM;
-			line(r, "S6: %s refuses dialback over TLS and %s: only SASL EXTERNAL can authenticate", where,
+			line(r, "S6: %s refuses dialback over TLS and %s: only SASL EXTERNAL can authenticate", x->where,
 			    offered ? "offers SASL EXTERNAL" : "asks for a client certificate");
-		} else if (tlsc != NULL && tlsc->tls.ok && !cert_req && !tlsc->tls.hidden) {
+		} else if (x->tlsc != NULL && x->tlsc->tls.ok && !cert_req && !x->tlsc->tls.hidden) {
 			r->s.sasl = FS_LEVEL_NOTSUPPORTED;
 			r->sasl_conf = FS_CONF_HIGH;
-			line(r, "S1: %s sent no CertificateRequest in the TLS handshake: SASL EXTERNAL cannot happen", where);
-		} else if (have_cert && post != NULL && post->features && !offered && tlsc->client_cert &&
-		    tlsc->tls.cert_sent) {
+			line(r, "S1: %s sent no CertificateRequest in the TLS handshake: SASL EXTERNAL cannot happen", x->where);
+		} else if (x->have_cert && x->post != NULL && x->post->features && !offered && x->tlsc->client_cert &&
+		    x->tlsc->tls.cert_sent) {
 			r->s.sasl = FS_LEVEL_NOTSUPPORTED;
 			r->sasl_conf = FS_CONF_MEDIUM;
-			line(r, "S2: %s does not offer SASL EXTERNAL after TLS although we presented our certificate", where);
+			line(r, "S2: %s does not offer SASL EXTERNAL after TLS although we presented our certificate", x->where);
 		} else if (sc != NULL && sc->sasl.result == FS_SASL_FAILURE) {
 			r->s.sasl = r->s.dialback == FS_DIALBACK_FALSE ? FS_LEVEL_REQUIRED : FS_LEVEL_OPTIONAL;
 			r->sasl_conf = FS_CONF_MEDIUM;
-			line(r, "S4: %s offers SASL EXTERNAL but refused our certificate: <%s/> %s", where,
+			line(r, "S4: %s offers SASL EXTERNAL but refused our certificate: <%s/> %s", x->where,
 			    sc->sasl.condition, sc->sasl.text);
-			problem(r, FS_P_SASL_FAILED, "%s: SASL EXTERNAL failed with our certificate: <%s/> %s", where, sc->sasl.condition,
+			problem(r, FS_P_SASL_FAILED, "%s: SASL EXTERNAL failed with our certificate: <%s/> %s", x->where, sc->sasl.condition,
 			    sc->sasl.text);
-		} else if (offered && !have_cert) {
+		} else if (offered && !x->have_cert) {
 			r->s.sasl = r->s.dialback == FS_DIALBACK_FALSE ? FS_LEVEL_REQUIRED : FS_LEVEL_OPTIONAL;
 			r->sasl_conf = FS_CONF_MEDIUM;
 			line(r, "S4: %s offers SASL EXTERNAL after TLS to a peer without a certificate (success unproven; "
-			    "rerun with --client-cert to prove it)", where);
+			    "rerun with --client-cert to prove it)", x->where);
 		} else if (r->cert_required) {
 			FS_EV_SET(r->sasl_unknown, "the partner requires a certificate valid for our domain before it "
 			    "shows its features; rerun with --client-cert");
-		} else if (!have_cert && cert_req && !(tlsc != NULL && tlsc->post_hidden)) {
+		} else if (!x->have_cert && cert_req && !(x->tlsc != NULL && x->tlsc->post_hidden)) {
 			FS_EV_SET(r->sasl_unknown, "the partner asks for a client certificate but hides SASL EXTERNAL from "
 			    "peers without a valid one (Prosody, Openfire do); rerun with --client-cert and --from");
-			line(r, "S5: %s requests a client certificate; EXTERNAL not offered to a peer without one", where);
+			line(r, "S5: %s requests a client certificate; EXTERNAL not offered to a peer without one", x->where);
 		} else {
-			FS_EV_SET(r->sasl_unknown, tlsc == NULL || !tlsc->tls.ok ? "TLS was not negotiated" :
-			    tlsc->post_hidden ? "SASL happens after TLS, and the capture shows that part encrypted" :
+			FS_EV_SET(r->sasl_unknown, x->tlsc == NULL || !x->tlsc->tls.ok ? "TLS was not negotiated" :
+			    x->tlsc->post_hidden ? "SASL happens after TLS, and the capture shows that part encrypted" :
 			    "no features were received after TLS");
 		}
 	}
+}
+
+/* Whether the endpoint spoke XMPP at all; if not, why, for every field. */
+static bool
+endpoint_reached(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+	const struct fs_conn_ev *c;
+	unsigned i;
+
+	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
+		c = &x->ep->conns[i];
+		if (!c->attempted)
+			continue;
+		if (c->connected)
+			r->connected = true;
+		if (spoke_xmpp(c))
+			r->reachable = true;
+		else if (c->connected && (c->pre.header || c->post.header || c->xml_error))
+			r->xmpp_error = true;
+		if (c->tls.injected_bytes > 0)
+			problem(r, FS_P_INJECTED, "%s: %ld bytes after <proceed/> before the TLS handshake (discarded, never "
+			    "parsed)", x->where, c->tls.injected_bytes);
+	}
+	if (r->reachable)
+		return true;
+	c = x->c1->attempted ? x->c1 : (x->c3->attempted ? x->c3 : x->c2);
+	if (!r->connected)
+		snprintf(r->error, sizeof(r->error), "%s: cannot connect: %s", x->where,
+		    c->connect_error[0] ? c->connect_error : c->close_reason);
+	else
+		snprintf(r->error, sizeof(r->error), "%s: no XMPP server-to-server stream: %s", x->where,
+		    c->close_reason[0] ? c->close_reason : "no stream header");
+	FS_EV_SET(r->tls_unknown, r->error);
+	FS_EV_SET(r->sasl_unknown, r->error);
+	FS_EV_SET(r->dialback_unknown, r->error);
+	return false;
+}
+
+/* Which connections the sections read: the first stream's features, the TLS connection, the dialback answers. */
+static void
+gather(struct ep_ctx *x)
+{
+	const struct fs_conn_ev *c;
+	unsigned i;
+
+	if (x->c1->attempted && x->c1->pre.header)
+		x->pre = &x->c1->pre;
+	else if (x->c2->attempted && x->c2->pre.header)
+		x->pre = &x->c2->pre;
+	if (x->c1->attempted && (x->c1->tls.attempted || x->c1->starttls != FS_STARTTLS_NOT_TRIED))
+		x->tlsc = x->c1;
+	else if (x->c3->attempted && x->c3->tls.attempted)
+		x->tlsc = x->c3;
+	if (x->tlsc != NULL && x->tlsc->tls.ok && x->tlsc->post.header)
+		x->post = &x->tlsc->post;
+	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
+		c = &x->ep->conns[i];
+		if (c->pre.dialback || c->post.dialback || c->post_sasl.dialback)
+			x->any_feature_db = true;
+		if (c->pre.db_ns || c->post.db_ns)
+			x->any_db_ns = true;
+		if (c->tls.ok)
+			x->r->tls_used = true;
+		if (c->dialback.result != FS_DB_NOT_SENT)
+			x->dbs[x->ndb++] = c;
+	}
+}
+
+void
+fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, struct fs_inference *r)
+{
+	struct ep_ctx x;
+
+	memset(r, 0, sizeof(*r));
+	memset(&x, 0, sizeof(x));
+	x.d = d;
+	x.ep = &d->endpoints[epi];
+	x.c1 = &x.ep->conns[FS_CONN_STARTTLS];
+	x.c2 = &x.ep->conns[FS_CONN_PLAIN];
+	x.c3 = &x.ep->conns[FS_CONN_DIRECT_TLS];
+	x.have_cert = d->params.have_client_cert;
+	x.r = r;
+	snprintf(x.where, sizeof(x.where), "[%s]:%d", x.ep->address, x.ep->port);
+	if (!endpoint_reached(&x))
+		return;
+	gather(&x);
+	if (x.tlsc != NULL)
+		cert_checks(d, x.where, &x.tlsc->tls, now, r);
+	/* The order matters: SASL reads the TLS and Dialback results, Dialback reads S7. */
+	infer_tls(&x);
+	infer_tls_failed(&x);
+	stream_problems(&x);
+	infer_cert_required(&x);
+	dialback_lines(&x);
+	infer_dialback(&x);
+	infer_sasl(&x);
 	if (r->s.tls == FS_LEVEL_UNKNOWN && r->tls_unknown[0] == '\0')
 		FS_EV_SET(r->tls_unknown, "the evidence does not decide");
-	/* Normalisation (protocol-notes §3.2): a partner is never (SASL Required, Dialback True). */
+	/* Normalisation (doc/inference-rules.md#normalisation): a partner is never (SASL Required, Dialback True). */
 	if (r->s.sasl == FS_LEVEL_REQUIRED && r->s.dialback == FS_DIALBACK_TRUE)
 		r->s.sasl = FS_LEVEL_OPTIONAL;
 }
@@ -592,7 +690,8 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 			memcpy(r->sasl_unknown, e.sasl_unknown, sizeof(r->sasl_unknown));
 			memcpy(r->dialback_unknown, e.dialback_unknown, sizeof(r->dialback_unknown));
 		} else {
-			/* DESIGN.md: the strictest per field, so the configuration works with whichever endpoint answers. */
+			/* doc/inference-rules.md#aggregation: the strictest per field, so the configuration works with
+			 * whichever endpoint answers. */
 			merge_level(&r->s.tls, &r->tls_conf, e.s.tls, e.tls_conf, &dt);
 			merge_level(&r->s.sasl, &r->sasl_conf, e.s.sasl, e.sasl_conf, &ds);
 			if (e.s.dialback != FS_DIALBACK_UNKNOWN) {
