@@ -88,6 +88,11 @@ struct ctx {
 	size_t cur;                    /* the current partner's index */
 	int seen[NKEYS];               /* line of each key in the current section */
 	int *addl_line;                /* line of each partner's additional-domains, for the duplicate check */
+	size_t addl_line_cap;
+	size_t *ptab;                  /* open-addressing index of partner domains: partner index + 1, 0 empty */
+	size_t ptab_cap;               /* a power of two, at least twice npartners */
+	char *desc_of;                 /* the description desc_cap belongs to (the current partner's) */
+	size_t desc_cap;
 	bool addl_over;                /* the current partner passed FS_POLICY_MAX_ADDITIONAL (reported) */
 	int io_errno;
 	bool nomem;
@@ -244,6 +249,26 @@ lower_dup(const char *s)
 	return d;
 }
 
+/*
+ * The array a (elements of size bytes, *cap allocated) with room for element n: a itself when there is, else a
+ * copy twice as large, so that reading n partners costs O(n) copies, not O(n^2). *cap may lag behind n when
+ * someone else appended (lync.c grows additional by itself); growing to 2n is still right then. NULL when out of
+ * memory (a stays valid).
+ */
+static void *
+grow(void *a, size_t *cap, size_t n, size_t size)
+{
+	size_t want;
+
+	if (n < *cap && a != NULL)
+		return a;
+	want = n < 4 ? 8 : 2 * n;
+	if (want > SIZE_MAX / size || (a = realloc(a, want * size)) == NULL)
+		return NULL;
+	*cap = want;
+	return a;
+}
+
 bool
 fs_policyfile_domain_ok(const char *s)
 {
@@ -334,7 +359,7 @@ fs_policyfile_add_partner(struct fs_policyfile *pf, const char *domain)
 {
 	struct fs_pf_partner *a, *p;
 
-	if ((a = realloc(pf->partners, (pf->npartners + 1) * sizeof(*a))) == NULL)
+	if ((a = grow(pf->partners, &pf->partners_cap, pf->npartners, sizeof(*a))) == NULL)
 		return NULL;
 	pf->partners = a;
 	p = &a[pf->npartners];
@@ -393,6 +418,52 @@ fs_policyfile_find(const struct fs_policyfile *pf, const char *domain)
 
 /* ---- reading ---- */
 
+/* FNV-1a of the lower-cased domain, for the partner index. */
+static size_t
+domain_hash(const char *d)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *d; d++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*d)) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/*
+ * The slot of domain d in the partner index: the one holding it, or the empty one where it goes. A hash rather
+ * than a scan of every earlier section, so that 10,000 partners cost 10,000 lookups, not 50 million compares.
+ */
+static size_t *
+ptab_slot(struct ctx *c, const char *d)
+{
+	size_t mask = c->ptab_cap - 1, i = domain_hash(d) & mask;
+
+	while (c->ptab[i] != 0 && strcasecmp(c->pf->partners[c->ptab[i] - 1].domain, d) != 0)
+		i = (i + 1) & mask;
+	return &c->ptab[i];
+}
+
+/* Room in the partner index for one more partner: doubled (and refilled) when half full. 0, or -1 out of memory. */
+static int
+ptab_reserve(struct ctx *c)
+{
+	size_t *old = c->ptab, oldcap = c->ptab_cap, i, want;
+
+	if (2 * (c->pf->npartners + 1) <= c->ptab_cap)
+		return 0;
+	want = c->ptab_cap == 0 ? 64 : 2 * c->ptab_cap;
+	if ((c->ptab = calloc(want, sizeof(*c->ptab))) == NULL) {
+		c->ptab = old;
+		return -1;
+	}
+	c->ptab_cap = want;
+	for (i = 0; i < oldcap; i++)
+		if (old[i] != 0)
+			*ptab_slot(c, c->pf->partners[old[i] - 1].domain) = old[i];
+	free(old);
+	return 0;
+}
+
 static void
 section_header(struct ctx *c, const char *p)
 {
@@ -440,6 +511,7 @@ section_header(struct ctx *c, const char *p)
 	if (strncasecmp(p, "partner", 7) == 0 && (p[7] == '\0' || isspace((unsigned char)p[7]))) {
 		const char *d = p + 7;
 		struct fs_pf_partner *pp;
+		size_t *slot;
 
 		while (isspace((unsigned char)*d))
 			d++;
@@ -455,14 +527,19 @@ section_header(struct ctx *c, const char *p)
 			perror_at(c, c->lineno, "more than %d [partner] sections (the limit)", FS_POLICY_MAX_PARTNERS);
 			return;
 		}
-		for (i = 0; i < c->pf->npartners; i++)
-			if (strcasecmp(c->pf->partners[i].domain, d) == 0) {
-				perror_at(c, c->lineno, "duplicate partner %s (the first is on line %d)",
-				    echo(c->pf->partners[i].domain, e1, sizeof(e1)), c->pf->partners[i].line);
-				return;
-			}
+		if (ptab_reserve(c) != 0) {
+			c->nomem = true;
+			return;
+		}
+		slot = ptab_slot(c, d);
+		if (*slot != 0) {
+			i = *slot - 1;
+			perror_at(c, c->lineno, "duplicate partner %s (the first is on line %d)",
+			    echo(c->pf->partners[i].domain, e1, sizeof(e1)), c->pf->partners[i].line);
+			return;
+		}
 		{
-			int *al = realloc(c->addl_line, (c->pf->npartners + 1) * sizeof(*al));
+			int *al = grow(c->addl_line, &c->addl_line_cap, c->pf->npartners, sizeof(*al));
 			if (al == NULL) {
 				c->nomem = true;
 				return;
@@ -476,6 +553,7 @@ section_header(struct ctx *c, const char *p)
 		}
 		pp->line = c->lineno;
 		c->cur = c->pf->npartners - 1;
+		*slot = c->pf->npartners;
 		c->sec = SEC_PARTNER;
 		return;
 	}
@@ -546,18 +624,18 @@ reader(char *str, int num, void *stream)
 		content--;
 	if (memchr(line, '\0', len) != NULL) {
 		perror_at(c, c->lineno, "a NUL byte in the line");
-		strcpy(str, "\n");
+		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
 	if (num < 3 || len + 1 > (size_t)num) {
 		perror_at(c, c->lineno, "a line longer than %d characters; continue a long description on lines that "
 		    "start with a space", num - 2);
-		strcpy(str, "\n");
+		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
 	if (!fs_utf8_valid(line, content, NULL)) {
 		perror_at(c, c->lineno, "not valid UTF-8");
-		strcpy(str, "\n");
+		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
 	memcpy(str, line, len);
@@ -653,7 +731,7 @@ add_domains(struct ctx *c, const struct key *k, struct fs_pf_partner *pp, const 
 			c->addl_over = true;
 			break;
 		}
-		if ((a = realloc(pp->additional, (pp->nadditional + 1) * sizeof(*a))) == NULL) {
+		if ((a = grow(pp->additional, &pp->additional_cap, pp->nadditional, sizeof(*a))) == NULL) {
 			c->nomem = true;
 			break;
 		}
@@ -668,6 +746,7 @@ add_domains(struct ctx *c, const struct key *k, struct fs_pf_partner *pp, const 
 	c->addl_line[c->cur] = c->lineno;
 }
 
+/* Append v to the text at *dst with a space between; the buffer doubles, so a long description stays linear. */
 static void
 add_text(struct ctx *c, char **dst, const char *v)
 {
@@ -676,14 +755,23 @@ add_text(struct ctx *c, char **dst, const char *v)
 
 	if (b == 0)
 		return;
-	if ((d = realloc(*dst, a + b + 2)) == NULL) {
-		c->nomem = true;
-		return;
+	if (*dst != c->desc_of)
+		c->desc_cap = a + 1;     /* not ours to know: as large as its text */
+	if (a + b + 2 > c->desc_cap) {
+		size_t want = 2 * (a + b + 2) < 64 ? 64 : 2 * (a + b + 2);
+		if ((d = realloc(*dst, want)) == NULL) {
+			c->nomem = true;
+			return;
+		}
+		c->desc_cap = want;
+	} else {
+		d = *dst;
 	}
 	if (a > 0)
 		d[a++] = ' ';
 	memcpy(d + a, v, b + 1);
 	*dst = d;
+	c->desc_of = d;
 }
 
 static void
@@ -809,12 +897,13 @@ handler(void *user, const char *section, const char *name, const char *value)
 			break;
 		}
 	if (k == NULL) {
+		size_t used = 0;
+
 		list[0] = '\0';
-		for (i = 0; i < NKEYS; i++)
+		for (i = 0; i < NKEYS && used < sizeof(list); i++)
 			if (keys[i].partner == (c->sec == SEC_PARTNER)) {
-				if (list[0] != '\0')
-					strcat(list, ", ");
-				strcat(list, keys[i].name);
+				int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", keys[i].name);
+				used = n < 0 ? sizeof(list) : used + (size_t)n;
 			}
 		perror_at(c, c->lineno, "unknown key '%s' in %s; the keys there are %s", echo(name, e1, sizeof(e1)),
 		    c->sec == SEC_LOCAL ? "[local]" : "a [partner] section", list);
@@ -957,6 +1046,7 @@ ctx_free(struct ctx *c)
 	free(c->buf);
 	free(c->basedir);
 	free(c->addl_line);
+	free(c->ptab);
 	fs_policyfile_free(c->pf);
 }
 
