@@ -14,6 +14,7 @@
 #include <ini.h>
 
 #include "fedscan/matrix.h"
+#include "fedscan/options.h"
 #include "fedscan/policyfile.h"
 
 /*
@@ -34,34 +35,7 @@
 #define ERR_TEXT 320
 #define ECHO_MAX 80
 
-enum ktype { K_LEVEL, K_DIALBACK, K_DOMAIN, K_FILE, K_PATH, K_SECONDS, K_COUNT, K_HOSTPORT, K_DOMAINS, K_TEXT };
-
-/* Every key of the file: the one table the parser, the error messages and fedscan.conf(5) follow. */
-static const struct key {
-	bool partner;            /* [partner DOMAIN] rather than [local] */
-	const char *name;
-	enum ktype type;
-	bool accumulates;        /* repeated keys and continuation lines add to the value */
-} keys[] = {
-	{ false, "tls", K_LEVEL, false },
-	{ false, "sasl", K_LEVEL, false },
-	{ false, "dialback", K_DIALBACK, false },
-	{ false, "from", K_DOMAIN, false },
-	{ false, "client-cert", K_FILE, false },
-	{ false, "client-key", K_FILE, false },
-	{ false, "ca-file", K_FILE, false },
-	{ false, "timeout", K_SECONDS, false },
-	{ false, "concurrency", K_COUNT, false },
-	{ false, "database", K_PATH, false },
-	{ false, "listen", K_HOSTPORT, false },
-	{ true, "tls", K_LEVEL, false },
-	{ true, "sasl", K_LEVEL, false },
-	{ true, "dialback", K_DIALBACK, false },
-	{ true, "connect", K_HOSTPORT, false },
-	{ true, "additional-domains", K_DOMAINS, true },
-	{ true, "description", K_TEXT, true },
-};
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+/* The keys, their sections, types and ranges are those of fs_options (fedscan/options.h), shared with the command line. */
 
 enum section { SEC_NONE = 0, SEC_LOCAL, SEC_PARTNER, SEC_BAD };
 
@@ -86,7 +60,7 @@ struct ctx {
 	bool continuation;             /* the current line continues the previous value */
 	enum section sec;
 	size_t cur;                    /* the current partner's index */
-	int seen[NKEYS];               /* line of each key in the current section */
+	int seen[FS_O__COUNT];         /* line of each key in the current section, by option id */
 	int *addl_line;                /* line of each partner's additional-domains, for the duplicate check */
 	size_t addl_line_cap;
 	size_t *ptab;                  /* open-addressing index of partner domains: partner index + 1, 0 empty */
@@ -681,12 +655,12 @@ set_str(struct ctx *c, char **dst, const char *v)
 
 /* A file key: relative to the policy file's directory, and readable. */
 static void
-set_file(struct ctx *c, const struct key *k, char **dst, const char *v, bool must_read)
+set_file(struct ctx *c, const struct fs_option *k, char **dst, const char *v, bool must_read)
 {
 	char *path, e1[ECHO_MAX + 4];
 
 	if (*v == '\0') {
-		perror_at(c, c->lineno, "%s: empty value; give a file name", k->name);
+		perror_at(c, c->lineno, "%s: empty value; give a file name", k->key);
 		return;
 	}
 	if (v[0] != '/' && c->basedir != NULL) {
@@ -701,7 +675,7 @@ set_file(struct ctx *c, const struct key *k, char **dst, const char *v, bool mus
 		return;
 	}
 	if (must_read && access(path, R_OK) != 0) {
-		perror_at(c, c->lineno, "%s: cannot read '%s': %s", k->name, echo(path, e1, sizeof(e1)), strerror(errno));
+		perror_at(c, c->lineno, "%s: cannot read '%s': %s", k->key, echo(path, e1, sizeof(e1)), strerror(errno));
 		free(path);
 		return;
 	}
@@ -710,7 +684,7 @@ set_file(struct ctx *c, const struct key *k, char **dst, const char *v, bool mus
 }
 
 static void
-add_domains(struct ctx *c, const struct key *k, struct fs_pf_partner *pp, const char *v)
+add_domains(struct ctx *c, const struct fs_option *k, struct fs_pf_partner *pp, const char *v)
 {
 	char *copy = strdup(v), *tok, *save = NULL, e1[ECHO_MAX + 4];
 	char **a;
@@ -721,12 +695,12 @@ add_domains(struct ctx *c, const struct key *k, struct fs_pf_partner *pp, const 
 	}
 	for (tok = strtok_r(copy, " \t,;", &save); tok != NULL; tok = strtok_r(NULL, " \t,;", &save)) {
 		if (!fs_policyfile_domain_ok(tok)) {
-			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->name, echo(tok, e1, sizeof(e1)));
+			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->key, echo(tok, e1, sizeof(e1)));
 			continue;
 		}
 		if (pp->nadditional >= FS_POLICY_MAX_ADDITIONAL) {
 			if (!c->addl_over)
-				perror_at(c, c->lineno, "%s: more than %d domains for one partner (the limit)", k->name,
+				perror_at(c, c->lineno, "%s: more than %d domains for one partner (the limit)", k->key,
 				    FS_POLICY_MAX_ADDITIONAL);
 			c->addl_over = true;
 			break;
@@ -774,98 +748,121 @@ add_text(struct ctx *c, char **dst, const char *v)
 	c->desc_of = d;
 }
 
+/* tls, sasl, dialback: the local setting in [local], the expectation in a [partner] section. */
 static void
-key_value(struct ctx *c, const struct key *k, const char *v)
+key_setting(struct ctx *c, const struct fs_option *k, const char *v)
 {
-	struct fs_policyfile *pf = c->pf;
-	struct fs_pf_partner *pp = k->partner ? &pf->partners[c->cur] : NULL;
-	struct fs_setting *s = k->partner ? &pp->expect : &pf->local;
-	char e1[ECHO_MAX + 4], why[128], host[256];
+	struct fs_pf_partner *pp = c->sec == SEC_PARTNER ? &c->pf->partners[c->cur] : NULL;
+	struct fs_setting *s = pp != NULL ? &pp->expect : &c->pf->local;
+	char e1[ECHO_MAX + 4];
 	enum fs_level l;
 	enum fs_dialback d;
-	double x;
-	char *end;
-	int port;
 
-	switch (k->type) {
-	case K_LEVEL:
-		if (fs_level_parse(v, &l) != 0) {
-			perror_at(c, c->lineno, "%s: '%s' is not a setting; use Required, Optional or NotSupported", k->name,
-			    echo(v, e1, sizeof(e1)));
-			return;
-		}
-		if (strcmp(k->name, "tls") == 0)
-			s->tls = l;
-		else
-			s->sasl = l;
-		if (pp != NULL)
-			pp->expect_line[strcmp(k->name, "tls") == 0 ? 0 : 1] = c->lineno;
-		return;
-	case K_DIALBACK:
+	if (k->type == FS_OT_DIALBACK) {
 		if (fs_dialback_parse(v, &d) != 0) {
 			perror_at(c, c->lineno, "%s: '%s' is not a setting; use True or False (yes/no, on/off, 1/0 also work)",
-			    k->name, echo(v, e1, sizeof(e1)));
+			    k->key, echo(v, e1, sizeof(e1)));
 			return;
 		}
 		s->dialback = d;
 		if (pp != NULL)
 			pp->expect_line[2] = c->lineno;
 		return;
-	case K_DOMAIN:
+	}
+	if (fs_level_parse(v, &l) != 0) {
+		perror_at(c, c->lineno, "%s: '%s' is not a setting; use Required, Optional or NotSupported", k->key,
+		    echo(v, e1, sizeof(e1)));
+		return;
+	}
+	if (k->id == FS_O_TLS)
+		s->tls = l;
+	else
+		s->sasl = l;
+	if (pp != NULL)
+		pp->expect_line[k->id == FS_O_TLS ? 0 : 1] = c->lineno;
+}
+
+/* timeout and concurrency, within the range of fs_options (the command line's too). */
+static void
+key_number(struct ctx *c, const struct fs_option *k, const char *v)
+{
+	char e1[ECHO_MAX + 4];
+	double x;
+
+	if (fs_option_number(k, v, k->type == FS_OT_COUNT, &x) != 0) {
+		perror_at(c, c->lineno, "%s: '%s' is not a %s from %g to %g", k->key, echo(v, e1, sizeof(e1)),
+		    k->type == FS_OT_COUNT ? "whole number" : "number of seconds", k->min, k->max);
+		return;
+	}
+	if (k->id == FS_O_TIMEOUT)
+		c->pf->timeout_ms = (long)(x * 1000 + 1e-6);    /* whole ms; the epsilon keeps "1.001" at 1001 */
+	else
+		c->pf->concurrency = (unsigned)x;
+}
+
+/* [local] listen and [partner] connect: HOST[:PORT]. */
+static void
+key_hostport(struct ctx *c, const struct fs_option *k, const char *v)
+{
+	struct fs_pf_partner *pp = c->sec == SEC_PARTNER ? &c->pf->partners[c->cur] : NULL;
+	char e1[ECHO_MAX + 4], why[128], host[256];
+	int port;
+
+	if (fs_policyfile_hostport(v, host, sizeof(host), &port, why, sizeof(why)) != 0) {
+		perror_at(c, c->lineno, "%s: '%s': %s; use HOST or HOST:PORT", k->key, echo(v, e1, sizeof(e1)), why);
+		return;
+	}
+	if (pp == NULL) {
+		/* [local] listen: the authoritative listener (fedscan(1), AUTHORITATIVE MODE). */
+		if (set_str(c, &c->pf->listen_host, host) == 0)
+			c->pf->listen_port = port;
+		return;
+	}
+	if (set_str(c, &pp->connect_host, host) == 0)
+		pp->connect_port = port;
+}
+
+static void
+key_value(struct ctx *c, const struct fs_option *k, const char *v)
+{
+	struct fs_policyfile *pf = c->pf;
+	char e1[ECHO_MAX + 4];
+
+	switch (k->type) {
+	case FS_OT_LEVEL:
+	case FS_OT_DIALBACK:
+		key_setting(c, k, v);
+		return;
+	case FS_OT_DOMAIN:
 		if (!fs_policyfile_domain_ok(v) || strlen(v) >= 250) {
-			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->name, echo(v, e1, sizeof(e1)));
+			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->key, echo(v, e1, sizeof(e1)));
 			return;
 		}
 		set_str(c, &pf->from, v);
 		return;
-	case K_FILE:
-		set_file(c, k, strcmp(k->name, "client-cert") == 0 ? &pf->client_cert :
-		    strcmp(k->name, "client-key") == 0 ? &pf->client_key : &pf->ca_file, v, true);
+	case FS_OT_FILE:
+		set_file(c, k, k->id == FS_O_CLIENT_CERT ? &pf->client_cert : k->id == FS_O_CLIENT_KEY ?
+		    &pf->client_key : &pf->ca_file, v, true);
 		return;
-	case K_PATH:
+	case FS_OT_PATH:
 		set_file(c, k, &pf->database, v, false);
 		return;
-	case K_SECONDS:
-		errno = 0;
-		x = strtod(v, &end);
-		if (errno != 0 || end == v || *end != '\0' || !(x >= 0.1 && x <= 3600)) {
-			perror_at(c, c->lineno, "%s: '%s' is not a number of seconds from 0.1 to 3600", k->name,
-			    echo(v, e1, sizeof(e1)));
-			return;
-		}
-		pf->timeout_ms = (long)(x * 1000 + 1e-6);    /* whole ms; the epsilon keeps "1.001" at 1001 */
+	case FS_OT_SECONDS:
+	case FS_OT_COUNT:
+		key_number(c, k, v);
 		return;
-	case K_COUNT:
-		errno = 0;
-		x = (double)strtol(v, &end, 10);
-		if (errno != 0 || end == v || *end != '\0' || x < 1 || x > 10000) {
-			perror_at(c, c->lineno, "%s: '%s' is not a whole number from 1 to 10000", k->name,
-			    echo(v, e1, sizeof(e1)));
-			return;
-		}
-		pf->concurrency = (unsigned)x;
+	case FS_OT_HOSTPORT:
+		key_hostport(c, k, v);
 		return;
-	case K_HOSTPORT:
-		if (fs_policyfile_hostport(v, host, sizeof(host), &port, why, sizeof(why)) != 0) {
-			perror_at(c, c->lineno, "%s: '%s': %s; use HOST or HOST:PORT", k->name, echo(v, e1, sizeof(e1)),
-			    why);
-			return;
-		}
-		if (pp == NULL) {
-			/* [local] listen: the authoritative listener (fedscan(1), AUTHORITATIVE MODE). */
-			if (set_str(c, &pf->listen_host, host) == 0)
-				pf->listen_port = port;
-			return;
-		}
-		if (set_str(c, &pp->connect_host, host) == 0)
-			pp->connect_port = port;
+	case FS_OT_DOMAINS:
+		add_domains(c, k, &pf->partners[c->cur], v);
 		return;
-	case K_DOMAINS:
-		add_domains(c, k, pp, v);
+	case FS_OT_TEXT:
+		add_text(c, &pf->partners[c->cur].description, v);
 		return;
-	case K_TEXT:
-		add_text(c, &pp->description, v);
-		return;
+	case FS_OT_FLAG:
+	case FS_OT_STRING:
+		break;
 	}
 }
 
@@ -873,8 +870,9 @@ static int
 handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ctx *c = user;
-	const struct key *k = NULL;
+	const struct fs_option *k;
 	char e1[ECHO_MAX + 4], list[256];
+	unsigned sec;
 	size_t i;
 
 	(void)section;                  /* ours is c->sec: see the comment at the top */
@@ -891,27 +889,24 @@ handler(void *user, const char *section, const char *name, const char *value)
 		perror_at(c, c->lineno, "a value without a key");
 		return 1;
 	}
-	for (i = 0; i < NKEYS; i++)
-		if (keys[i].partner == (c->sec == SEC_PARTNER) && strcasecmp(keys[i].name, name) == 0) {
-			k = &keys[i];
-			break;
-		}
-	if (k == NULL) {
+	sec = c->sec == SEC_PARTNER ? FS_SEC_PARTNER : FS_SEC_LOCAL;
+	if ((k = fs_option_key(name, sec)) == NULL) {
 		size_t used = 0;
 
 		list[0] = '\0';
-		for (i = 0; i < NKEYS && used < sizeof(list); i++)
-			if (keys[i].partner == (c->sec == SEC_PARTNER)) {
-				int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", keys[i].name);
+		for (i = 0; i < FS_O__COUNT && used < sizeof(list); i++)
+			if (fs_options[i].key != NULL && (fs_options[i].sections & sec) != 0) {
+				int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", fs_options[i].key);
 				used = n < 0 ? sizeof(list) : used + (size_t)n;
 			}
 		perror_at(c, c->lineno, "unknown key '%s' in %s; the keys there are %s", echo(name, e1, sizeof(e1)),
 		    c->sec == SEC_LOCAL ? "[local]" : "a [partner] section", list);
 		return 1;
 	}
-	if (c->seen[i] != 0 && c->seen[i] != c->lineno && !k->accumulates) {
+	i = k->id;
+	if (c->seen[i] != 0 && c->seen[i] != c->lineno && (k->flags & FS_OF_ACCUMULATES) == 0) {
 		/* A continuation line of a single-valued key lands here too, with the same wording. */
-		perror_at(c, c->lineno, "%s given twice in this section (first on line %d)%s", k->name, c->seen[i],
+		perror_at(c, c->lineno, "%s given twice in this section (first on line %d)%s", k->key, c->seen[i],
 		    c->continuation ? "; a line that starts with white space continues the previous one" : "");
 		return 1;
 	}
