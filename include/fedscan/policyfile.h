@@ -28,6 +28,7 @@ struct fs_pf_partner {
 	int connect_port;              /* 5269 unless given */
 	char **additional;             /* additional-domains, lower case */
 	size_t nadditional;
+	size_t additional_cap;         /* slots allocated in additional (grows by doubling; may lag nadditional) */
 	char *description;             /* NULL when none */
 	char *comment;                 /* written as '#' lines before the keys (import); never read back */
 };
@@ -65,6 +66,7 @@ struct fs_policyfile {
 	int listen_port;
 	struct fs_pf_partner *partners;
 	size_t npartners;
+	size_t partners_cap;           /* slots allocated in partners (grows by doubling) */
 };
 
 /*

@@ -1,7 +1,6 @@
-/* cli.c: fedscan's options: one table for parsing and help, strict values, usage errors that name the flag. */
-#include <errno.h>
+/* cli.c: fedscan's command line, read through the options table (fedscan/options.h): strict values, usage errors that name the flag. */
 #include <getopt.h>
-#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,105 +8,66 @@
 
 #include "fedscan/err.h"
 #include "fedscan/log.h"
+#include "fedscan/options.h"
 #include "fedscan/policyfile.h"
 #include "cli.h"
 
-enum {
-	O_DB = 256, O_NO_DB, O_POLICY, O_TLS, O_SASL, O_DIALBACK, O_FROM, O_CERT, O_KEY, O_CA, O_TIMEOUT, O_CONC,
-	O_CAPTURE, O_JSON, O_CONNECT, O_DIRECT, O_RESOLVER, O_LISTEN, O_PERADDR, O_PERDOMAIN, O_DBWAIT, O_PTLS, O_PSASL, O_PDB, O_VERSION,
-	O_PARTNERS, O_FORMAT, O_KEEP_DAYS, O_EXPIRY_DAYS,
-	O_USER, O_PORT,
-};
+/* getopt_long's view of fs_options: each option returns 256 + its id, or its short letter. */
+static struct option longopts[FS_O__COUNT + 1];
+static char shortopts[2 * FS_O__COUNT + 2];
 
-static const struct option longopts[] = {
-	{ "db", required_argument, NULL, O_DB },
-	{ "no-db", no_argument, NULL, O_NO_DB },
-	{ "policy", required_argument, NULL, O_POLICY },
-	{ "tls", required_argument, NULL, O_TLS },
-	{ "sasl", required_argument, NULL, O_SASL },
-	{ "dialback", required_argument, NULL, O_DIALBACK },
-	{ "from", required_argument, NULL, O_FROM },
-	{ "client-cert", required_argument, NULL, O_CERT },
-	{ "client-key", required_argument, NULL, O_KEY },
-	{ "ca-file", required_argument, NULL, O_CA },
-	{ "timeout", required_argument, NULL, O_TIMEOUT },
-	{ "concurrency", required_argument, NULL, O_CONC },
-	{ "capture", required_argument, NULL, O_CAPTURE },
-	{ "user", required_argument, NULL, O_USER },
-	{ "port", required_argument, NULL, O_PORT },
-	{ "json", no_argument, NULL, O_JSON },
-	{ "connect", required_argument, NULL, O_CONNECT },
-	{ "direct-tls", no_argument, NULL, O_DIRECT },
-	{ "resolver", required_argument, NULL, O_RESOLVER },
-	{ "listen", required_argument, NULL, O_LISTEN },
-	{ "per-address", required_argument, NULL, O_PERADDR },
-	{ "per-domain", required_argument, NULL, O_PERDOMAIN },
-	{ "dialback-wait", required_argument, NULL, O_DBWAIT },
-	{ "partner-tls", required_argument, NULL, O_PTLS },
-	{ "partner-sasl", required_argument, NULL, O_PSASL },
-	{ "partner-dialback", required_argument, NULL, O_PDB },
-	{ "partners", required_argument, NULL, O_PARTNERS },
-	{ "format", required_argument, NULL, O_FORMAT },
-	{ "output", required_argument, NULL, 'o' },
-	{ "keep-days", required_argument, NULL, O_KEEP_DAYS },
-	{ "expiry-days", required_argument, NULL, O_EXPIRY_DAYS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
+static void
+build_getopt(void)
+{
+	size_t i, n = 0, k = 0;
+
+	shortopts[k++] = ':';
+	for (i = 0; i < FS_O__COUNT; i++) {
+		const struct fs_option *o = &fs_options[i];
+
+		if (o->name == NULL)
+			continue;                   /* policy file only */
+		longopts[n++] = (struct option){ o->name, o->type == FS_OT_FLAG ? no_argument : required_argument, NULL,
+		    o->short_name != 0 ? o->short_name : 256 + (int)o->id };
+		if (o->short_name != 0) {
+			shortopts[k++] = o->short_name;
+			if (o->type != FS_OT_FLAG)
+				shortopts[k++] = ':';
+		}
+	}
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	shortopts[k] = '\0';
+}
+
+/* The option getopt_long returned ch for; NULL for ':' and '?'. */
+static const struct fs_option *
+option_of(int ch)
+{
+	size_t i;
+
+	if (ch >= 256 && ch < 256 + FS_O__COUNT)
+		return &fs_options[ch - 256];
+	for (i = 0; i < FS_O__COUNT && ch > 0; i++)
+		if (fs_options[i].short_name == ch)
+			return &fs_options[i];
+	return NULL;
+}
 
 void
 fs_cli_usage(FILE *f)
 {
-	fputs("usage: fedscan check DOMAIN... [options]   audit partner domains now\n"
-	    "       fedscan policy check [--tls X --sasl Y --dialback Z] [--partner-tls X --partner-sasl Y\n"
-	    "                            --partner-dialback Z] [--json]   the negotiation matrix as a calculator;\n"
-	    "                            with a policy file, also every [partner] entry\n"
-	    "       fedscan policy import FILE.csv [-o OUT]   Get-CsXmppAllowedPartner | Export-Csv -> policy file\n"
-	    "       fedscan scan [--partners FILE] [-q] [--json]   audit every partner (cron); record each result\n"
-	    "       fedscan diff [SCAN_A [SCAN_B]] [--expiry-days N] [--json]   what changed (default: the last two scans)\n"
-	    "       fedscan report [SCAN] [--format text|json|csv|html|markdown] [-o FILE]   export a recorded scan\n"
-	    "       fedscan history [DOMAIN] [--json]   the recorded scans, or one partner's results over time\n"
-	    "       fedscan prune --keep-days N   remove scans older than N days\n"
-	    "       fedscan pcap FILE... [--port N]...   audit partners from captured s2s traffic (tcpdump -w)\n"
-	    "       fedscan --help | --version\n"
-	    "options:\n"
-	    "  --policy FILE             policy file (default " FS_POLICY_DEFAULT_PATH " when it exists;\n"
-	    "                            options given here override it; see fedscan.conf(5))\n"
-	    "  --tls, --sasl LEVEL       local setting: Required | Optional | NotSupported (default Required)\n"
-	    "  --dialback BOOL           local setting: True | False (default True)\n"
-	    "  --from DOMAIN             our stream 'from' (default " FS_DEFAULT_FROM ", a reserved name)\n"
-	    "  --client-cert FILE        PEM certificate for --from (SASL EXTERNAL); --client-key FILE its key\n"
-	    "  --ca-file FILE            trust these CAs instead of the system store\n"
-	    "  --connect HOST[:PORT]     skip DNS and probe this endpoint (--direct-tls: it speaks TLS first)\n"
-	    "  --resolver ADDR[:PORT]    use this DNS server\n"
-	    "  --listen ADDR[:PORT]      authoritative mode: answer the partners' dialback connect-back for --from\n"
-	    "  --timeout SECONDS         per connection (default 15)\n"
-	    "  --concurrency N           domains in flight (default 32)\n"
-	    "  --per-address N           connections at once to one partner address (default 64)\n"
-	    "  --per-domain N            connections at once to one partner domain (default 16)\n"
-	    "  --dialback-wait SECONDS   without --listen: silence after db:result that means verifying\n"
-	    "                            (default 0.25 s + 8 round trips; --timeout or more: wait it out)\n"
-	    "  --capture FILE.pcap       check, scan: capture the audit's own packets to FILE, TLS keys to FILE.keys\n"
-	    "  --user NAME               with --capture as root: run as NAME once the capture is open (default nobody)\n"
-	    "  --port N                  pcap: also an s2s port besides 5269 (repeatable)\n"
-	    "  --db FILE | --no-db       where to record (default $XDG_DATA_HOME/fedscan/fedscan.db)\n"
-	    "  --json                    print one JSON document\n"
-	    "  -q, -v                    quieter, more verbose\n"
-	    "exit status: 0 all compatible, 1 some degraded, 2 some incompatible or unreachable,\n"
-	    "             3 the scan could not be done, 64 bad usage.  See fedscan(1).\n", f);
+	fs_options_help(f, 0);
 }
 
-static int __attribute__((format(printf, 1, 0)))
-usage_error(const char *fmt, const char *a, const char *b)
+static int __attribute__((format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("fedscan: ", stderr);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	fprintf(stderr, fmt, a, b);
-#pragma GCC diagnostic pop
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs("\n(see fedscan --help)\n", stderr);
 	return FS_EXIT_USAGE;
 }
@@ -128,22 +88,12 @@ parse_dialback(const char *flag, const char *v, enum fs_dialback *out)
 	return 0;
 }
 
+/* A number within o's range (written once, in fs_options), for the option flag. */
 static int
-parse_number(const char *flag, const char *v, double lo, double hi, double *out)
+parse_number(const char *flag, const struct fs_option *o, const char *v, double *out)
 {
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno != 0 || end == v || *end != '\0' || !(d >= lo && d <= hi)) {
-		char range[64];
-		snprintf(range, sizeof(range), "a number from %g to %g", lo, hi);
-		fputs("fedscan: ", stderr);
-		fprintf(stderr, "%s: '%s' is not %s\n", flag, v, range);
-		return FS_EXIT_USAGE;
-	}
-	*out = d;
+	if (fs_option_number(o, v, false, out) != 0)
+		return usage_error("%s: '%s' is not a number from %g to %g", flag, v, o->min, o->max);
 	return 0;
 }
 
@@ -163,13 +113,13 @@ parse_hostport(const char *flag, const char *v, char *hostbuf, size_t size, int 
 			return usage_error("%s: '%s' has '[' without ']'", flag, v);
 		host = v + 1;
 		hl = (size_t)(rb - host);
-		if (rb[1] == ':' && parse_number(pflag, rb + 2, 1, 65535, &port) != 0)
+		if (rb[1] == ':' && parse_number(pflag, &fs_options[FS_O_PORT], rb + 2, &port) != 0)
 			return FS_EXIT_USAGE;
 		else if (rb[1] != '\0' && rb[1] != ':')
 			return usage_error("%s: '%s' is not HOST[:PORT]", flag, v);
 	} else if ((colon = strchr(v, ':')) != NULL && strchr(colon + 1, ':') == NULL) {
 		hl = (size_t)(colon - v);
-		if (parse_number(pflag, colon + 1, 1, 65535, &port) != 0)
+		if (parse_number(pflag, &fs_options[FS_O_PORT], colon + 1, &port) != 0)
 			return FS_EXIT_USAGE;
 	} else {
 		hl = strlen(v);
@@ -277,112 +227,155 @@ apply_policy(struct fs_cli *cli)
 	return 0;
 }
 
-int
-fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli)
+/* --tls, --sasl, --dialback and the --partner-* three. */
+static int
+set_setting(struct fs_cli *cli, const struct fs_option *o, const char *flag, const char *v)
 {
-	int ch, r = 0;
+	switch (o->id) {
+	case FS_O_TLS: return parse_level(flag, v, &cli->local.tls);
+	case FS_O_SASL: return parse_level(flag, v, &cli->local.sasl);
+	case FS_O_DIALBACK: return parse_dialback(flag, v, &cli->local.dialback);
+	case FS_O_PARTNER_TLS: cli->partner_given[0] = true; return parse_level(flag, v, &cli->partner.tls);
+	case FS_O_PARTNER_SASL: cli->partner_given[1] = true; return parse_level(flag, v, &cli->partner.sasl);
+	case FS_O_PARTNER_DIALBACK:
+		cli->partner_given[2] = true;
+		return parse_dialback(flag, v, &cli->partner.dialback);
+	default: return usage_error("%s: not a setting option", flag);
+	}
+}
+
+/* The options whose value is a number; its range is the table's. */
+static int
+set_number(struct fs_cli *cli, const struct fs_option *o, const char *flag, const char *v)
+{
 	double d;
+	int r;
+
+	if ((r = parse_number(flag, o, v, &d)) != 0)
+		return r;
+	switch (o->id) {
+	case FS_O_TIMEOUT: cli->eng.timeout_ms = (long)(d * 1000); break;
+	case FS_O_DIALBACK_WAIT: cli->eng.dialback_wait_ms = (long)(d * 1000); break;
+	case FS_O_CONCURRENCY: cli->eng.concurrency = (unsigned)d; break;
+	case FS_O_PER_ADDRESS: cli->eng.per_address = (unsigned)d; break;
+	case FS_O_PER_DOMAIN: cli->eng.per_domain = (unsigned)d; break;
+	case FS_O_KEEP_DAYS: cli->keep_days = (long)d; break;
+	case FS_O_EXPIRY_DAYS: cli->expiry_days = (long)d; break;
+	case FS_O_PORT:
+		if (cli->nports >= (int)(sizeof(cli->ports) / sizeof(cli->ports[0])))
+			return usage_error("%s: at most %zu ports", flag, sizeof(cli->ports) / sizeof(cli->ports[0]));
+		cli->ports[cli->nports++] = (int)d;
+		break;
+	default: return usage_error("%s: not a number option", flag);
+	}
+	return 0;
+}
+
+/* The options whose value is a name, a file or an endpoint. */
+static int
+set_string(struct fs_cli *cli, const struct fs_option *o, const char *flag, const char *v)
+{
+	int r = 0;
+
+	switch (o->id) {
+	case FS_O_FROM:
+		if (v[0] == '\0' || strlen(v) >= 250 || strpbrk(v, " \t\r\n<>&'\"/@") != NULL)
+			return usage_error("%s: '%s' is not a domain name", flag, v);
+		cli->eng.from = v;
+		break;
+	case FS_O_CLIENT_CERT: r = readable(flag, v); cli->eng.client_cert = v; break;
+	case FS_O_CLIENT_KEY: r = readable(flag, v); cli->eng.client_key = v; break;
+	case FS_O_CA_FILE: r = readable(flag, v); cli->eng.ca_file = v; break;
+	case FS_O_CONNECT: cli->connect = v; r = parse_connect(cli, v); break;
+	case FS_O_LISTEN:
+		r = parse_hostport(flag, v, cli->listen_host, sizeof(cli->listen_host), &cli->eng.listen_port);
+		cli->eng.listen_host = cli->listen_host;
+		break;
+	case FS_O_DB: cli->db_path = v; break;
+	case FS_O_POLICY: cli->policy_path = v; break;
+	case FS_O_RESOLVER: cli->eng.resolver = v; break;
+	case FS_O_CAPTURE: cli->capture = v; break;
+	case FS_O_USER: cli->run_user = v; break;
+	case FS_O_PARTNERS: cli->partners_file = v; break;
+	case FS_O_FORMAT: cli->format = v; break;
+	case FS_O_OUTPUT: cli->output = v; break;
+	default: return usage_error("%s: not a value option", flag);
+	}
+	return r;
+}
+
+/* The options without a value; --help and --version print and exit at once. */
+static int
+set_flag(struct fs_cli *cli, const struct fs_option *o, unsigned bit)
+{
+	switch (o->id) {
+	case FS_O_NO_DB: cli->no_db = true; break;
+	case FS_O_DIRECT_TLS: cli->eng.direct_tls = true; break;
+	case FS_O_JSON: cli->json = true; break;
+	case FS_O_LIST_PROBES: cli->list_probes = true; break;
+	case FS_O_QUIET: cli->verbose = -1; break;
+	case FS_O_VERBOSE: cli->verbose++; break;
+	case FS_O_HELP: fs_options_help(stdout, bit); exit(0);
+	case FS_O_VERSION: puts("fedscan " PACKAGE_VERSION); exit(0);
+	default: return usage_error("--%s: not a flag", o->name);
+	}
+	return 0;
+}
+
+/* One option from getopt_long, with its value v (NULL for a flag), for the command cmd (bit). */
+static int
+set_option(struct fs_cli *cli, const struct fs_option *o, const char *v, const char *cmd, unsigned bit)
+{
+	char flag[64], cmds[128];
+
+	snprintf(flag, sizeof(flag), "--%s", o->name);
+	if ((o->flags & FS_OF_STRICT) != 0 && (o->commands & bit) == 0)
+		return usage_error("%s is for %s, not '%s'", flag, fs_commands_text(o->commands, cmds, sizeof(cmds)), cmd);
+	switch (o->type) {
+	case FS_OT_FLAG: return set_flag(cli, o, bit);
+	case FS_OT_LEVEL: case FS_OT_DIALBACK: return set_setting(cli, o, flag, v);
+	case FS_OT_SECONDS: case FS_OT_COUNT: return set_number(cli, o, flag, v);
+	default: return set_string(cli, o, flag, v);
+	}
+}
+
+/* What the options say together, once the policy file has filled the rest. */
+static int
+check_together(const struct fs_cli *cli)
+{
+	if (cli->eng.client_key != NULL && cli->eng.client_cert == NULL)
+		return usage_error("--client-key needs --client-cert");
+	if (cli->eng.listen_host != NULL && (cli->eng.client_cert == NULL || cli->eng.from == NULL ||
+	    strcmp(cli->eng.from, FS_DEFAULT_FROM) == 0))
+		return usage_error("--listen needs --from DOMAIN (whose DNS points at the listener) and "
+		    "--client-cert/--client-key for it");
+	if (cli->eng.direct_tls && cli->eng.connect_host == NULL)
+		return usage_error("--direct-tls needs --connect HOST[:PORT]");
+	return 0;
+}
+
+int
+fs_cli_parse(const char *cmd, unsigned bit, int argc, char **argv, struct fs_cli *cli)
+{
+	const struct fs_option *o;
+	int ch, r;
 
 	/* The local setting, from, timeout and concurrency stay unset here: apply_policy() fills them after the loop. */
 	cli->keep_days = -1;
 	cli->expiry_days = FS_DEFAULT_EXPIRY_DAYS;
+	build_getopt();
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":qvho:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case O_DB: cli->db_path = optarg; break;
-		case O_NO_DB: cli->no_db = true; break;
-		case O_POLICY: cli->policy_path = optarg; break;
-		case O_TLS: r = parse_level("--tls", optarg, &cli->local.tls); break;
-		case O_SASL: r = parse_level("--sasl", optarg, &cli->local.sasl); break;
-		case O_DIALBACK: r = parse_dialback("--dialback", optarg, &cli->local.dialback); break;
-		case O_PTLS: r = parse_level("--partner-tls", optarg, &cli->partner.tls); cli->partner_given[0] = true; break;
-		case O_PSASL: r = parse_level("--partner-sasl", optarg, &cli->partner.sasl); cli->partner_given[1] = true; break;
-		case O_PDB:
-			r = parse_dialback("--partner-dialback", optarg, &cli->partner.dialback);
-			cli->partner_given[2] = true;
-			break;
-		case O_FROM:
-			if (optarg[0] == '\0' || strlen(optarg) >= 250 || strpbrk(optarg, " \t\r\n<>&'\"/@") != NULL)
-				return usage_error("--from: '%s' is not a domain name%s", optarg, "");
-			cli->eng.from = optarg;
-			break;
-		case O_CERT: r = readable("--client-cert", optarg); cli->eng.client_cert = optarg; break;
-		case O_KEY: r = readable("--client-key", optarg); cli->eng.client_key = optarg; break;
-		case O_CA: r = readable("--ca-file", optarg); cli->eng.ca_file = optarg; break;
-		case O_TIMEOUT:
-			if ((r = parse_number("--timeout", optarg, 0.1, 3600, &d)) == 0)
-				cli->eng.timeout_ms = (long)(d * 1000);
-			break;
-		case O_CONC:
-			if ((r = parse_number("--concurrency", optarg, 1, 10000, &d)) == 0)
-				cli->eng.concurrency = (unsigned)d;
-			break;
-		case O_CAPTURE:
-			if (strcmp(cmd, "check") != 0 && strcmp(cmd, "scan") != 0)
-				return usage_error("--capture is for check and scan, not '%s'%s", cmd, "");
-			cli->capture = optarg;
-			break;
-		case O_USER: cli->run_user = optarg; break;
-		case O_PORT:
-			if ((r = parse_number("--port", optarg, 1, 65535, &d)) == 0) {
-				if (cli->nports >= (int)(sizeof(cli->ports) / sizeof(cli->ports[0])))
-					return usage_error("--port: at most 16 ports%s%s", "", "");
-				cli->ports[cli->nports++] = (int)d;
-			}
-			break;
-		case O_JSON: cli->json = true; break;
-		case O_CONNECT: cli->connect = optarg; r = parse_connect(cli, optarg); break;
-		case O_DIRECT: cli->eng.direct_tls = true; break;
-		case O_RESOLVER: cli->eng.resolver = optarg; break;
-		case O_PERADDR:
-			if ((r = parse_number("--per-address", optarg, 1, 10000, &d)) == 0)
-				cli->eng.per_address = (unsigned)d;
-			break;
-		case O_DBWAIT:
-			if ((r = parse_number("--dialback-wait", optarg, 0.01, 3600, &d)) == 0)
-				cli->eng.dialback_wait_ms = (long)(d * 1000);
-			break;
-		case O_PERDOMAIN:
-			if ((r = parse_number("--per-domain", optarg, 1, 10000, &d)) == 0)
-				cli->eng.per_domain = (unsigned)d;
-			break;
-		case O_LISTEN:
-			r = parse_hostport("--listen", optarg, cli->listen_host, sizeof(cli->listen_host),
-			    &cli->eng.listen_port);
-			cli->eng.listen_host = cli->listen_host;
-			break;
-		case O_PARTNERS: cli->partners_file = optarg; break;
-		case O_FORMAT: cli->format = optarg; break;
-		case 'o': cli->output = optarg; break;
-		case O_KEEP_DAYS:
-			if ((r = parse_number("--keep-days", optarg, 0, 36500, &d)) == 0)
-				cli->keep_days = (long)d;
-			break;
-		case O_EXPIRY_DAYS:
-			if ((r = parse_number("--expiry-days", optarg, 0, 3650, &d)) == 0)
-				cli->expiry_days = (long)d;
-			break;
-		case 'q': cli->verbose = -1; break;
-		case 'v': cli->verbose++; break;
-		case 'h': fs_cli_usage(stdout); exit(0);
-		case O_VERSION: puts("fedscan " PACKAGE_VERSION); exit(0);
-		case ':': return usage_error("%s needs a value%s", argv[optind - 1], "");
-		default: return usage_error("%s: unknown option for '%s'", argv[optind - 1], cmd);
-		}
-		if (r != 0)
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (ch == ':')
+			return usage_error("%s needs a value", argv[optind - 1]);
+		if ((o = option_of(ch)) == NULL)
+			return usage_error("%s: unknown option for '%s'", argv[optind - 1], cmd);
+		if ((r = set_option(cli, o, optarg, cmd, bit)) != 0)
 			return r;
 	}
-	if ((r = apply_policy(cli)) != 0)
+	if ((r = apply_policy(cli)) != 0 || (r = check_together(cli)) != 0)
 		return r;
-	if (cli->eng.client_key != NULL && cli->eng.client_cert == NULL)
-		return usage_error("--client-key needs --client-cert%s%s", "", "");
-	if (cli->eng.listen_host != NULL && (cli->eng.client_cert == NULL || cli->eng.from == NULL ||
-	    strcmp(cli->eng.from, FS_DEFAULT_FROM) == 0))
-		return usage_error("--listen needs --from DOMAIN (whose DNS points at the listener) and "
-		    "--client-cert/--client-key for it%s%s", "", "");
-	if (cli->eng.direct_tls && cli->eng.connect_host == NULL)
-		return usage_error("--direct-tls needs --connect HOST[:PORT]%s%s", "", "");
 	cli->args = argv + optind;
 	cli->nargs = argc - optind;
 	fs_log_level = cli->verbose < 0 ? 0 : 1 + cli->verbose;

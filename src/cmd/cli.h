@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "fedscan/engine.h"
+#include "fedscan/options.h"
 #include "fedscan/settings.h"
 
 struct fs_policyfile;
@@ -31,21 +32,24 @@ struct fs_cli {
 	long expiry_days;              /* diff --expiry-days */
 	const char *capture;           /* --capture FILE.pcap (check, scan) */
 	const char *run_user;          /* --user NAME: who to become after opening the capture as root */
+	bool list_probes;              /* check --list-probes */
 	int ports[16];                 /* pcap --port N: s2s ports besides 5269 */
 	int nports;
 	char **args;                   /* positional arguments after the command */
 	int nargs;
 };
 
-/* Parse argv after the command name into cli; on a usage error print it and return FS_EXIT_USAGE, else 0. */
-int fs_cli_parse(const char *cmd, int argc, char **argv, struct fs_cli *cli);
+/* Parse argv after the command name cmd (FS_CMD_* bit) into cli; on a usage error print it, FS_EXIT_USAGE, else 0. */
+int fs_cli_parse(const char *cmd, unsigned bit, int argc, char **argv, struct fs_cli *cli);
 /* The default database path ($XDG_DATA_HOME/fedscan/fedscan.db, or /var/lib/fedscan/fedscan.db for root). */
 const char *fs_cli_default_db(char *buf, size_t size);
-/* Print the usage text to f. */
+/* Print the usage text of every command to f (fs_options_help). */
 void fs_cli_usage(FILE *f);
 
 /* Commands. */
 int fs_cmd_check(struct fs_cli *cli);
+/* check --list-probes: each probe's name and its help line from the registry (probes/registry.c); 0, or 3. */
+int fs_cmd_list_probes(void);
 int fs_cmd_policy_check(struct fs_cli *cli);
 int fs_cmd_pcap(struct fs_cli *cli);
 
@@ -76,7 +80,5 @@ int fs_cmd_scan_id(const char *cmd, const char *arg, int64_t *id);
  * degraded at 14 days (src/infer.c).
  */
 #define FS_DEFAULT_EXPIRY_DAYS 21
-
-#define FS_DEFAULT_FROM "fedscan.invalid"
 
 #endif

@@ -58,6 +58,8 @@ fs_cmd_check(struct fs_cli *cli)
 
 	memset(&run, 0, sizeof(run));
 	run.cli = cli;
+	if (cli->list_probes)
+		return fs_cmd_list_probes();
 	if (cli->nargs == 0) {
 		fprintf(stderr, "fedscan: check: name at least one partner domain (try `make demo` for a local one)\n");
 		return FS_EXIT_USAGE;

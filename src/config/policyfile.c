@@ -14,6 +14,7 @@
 #include <ini.h>
 
 #include "fedscan/matrix.h"
+#include "fedscan/options.h"
 #include "fedscan/policyfile.h"
 
 /*
@@ -34,34 +35,7 @@
 #define ERR_TEXT 320
 #define ECHO_MAX 80
 
-enum ktype { K_LEVEL, K_DIALBACK, K_DOMAIN, K_FILE, K_PATH, K_SECONDS, K_COUNT, K_HOSTPORT, K_DOMAINS, K_TEXT };
-
-/* Every key of the file: the one table the parser, the error messages and fedscan.conf(5) follow. */
-static const struct key {
-	bool partner;            /* [partner DOMAIN] rather than [local] */
-	const char *name;
-	enum ktype type;
-	bool accumulates;        /* repeated keys and continuation lines add to the value */
-} keys[] = {
-	{ false, "tls", K_LEVEL, false },
-	{ false, "sasl", K_LEVEL, false },
-	{ false, "dialback", K_DIALBACK, false },
-	{ false, "from", K_DOMAIN, false },
-	{ false, "client-cert", K_FILE, false },
-	{ false, "client-key", K_FILE, false },
-	{ false, "ca-file", K_FILE, false },
-	{ false, "timeout", K_SECONDS, false },
-	{ false, "concurrency", K_COUNT, false },
-	{ false, "database", K_PATH, false },
-	{ false, "listen", K_HOSTPORT, false },
-	{ true, "tls", K_LEVEL, false },
-	{ true, "sasl", K_LEVEL, false },
-	{ true, "dialback", K_DIALBACK, false },
-	{ true, "connect", K_HOSTPORT, false },
-	{ true, "additional-domains", K_DOMAINS, true },
-	{ true, "description", K_TEXT, true },
-};
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+/* The keys, their sections, types and ranges are those of fs_options (fedscan/options.h), shared with the command line. */
 
 enum section { SEC_NONE = 0, SEC_LOCAL, SEC_PARTNER, SEC_BAD };
 
@@ -86,8 +60,13 @@ struct ctx {
 	bool continuation;             /* the current line continues the previous value */
 	enum section sec;
 	size_t cur;                    /* the current partner's index */
-	int seen[NKEYS];               /* line of each key in the current section */
+	int seen[FS_O__COUNT];         /* line of each key in the current section, by option id */
 	int *addl_line;                /* line of each partner's additional-domains, for the duplicate check */
+	size_t addl_line_cap;
+	size_t *ptab;                  /* open-addressing index of partner domains: partner index + 1, 0 empty */
+	size_t ptab_cap;               /* a power of two, at least twice npartners */
+	char *desc_of;                 /* the description desc_cap belongs to (the current partner's) */
+	size_t desc_cap;
 	bool addl_over;                /* the current partner passed FS_POLICY_MAX_ADDITIONAL (reported) */
 	int io_errno;
 	bool nomem;
@@ -244,6 +223,26 @@ lower_dup(const char *s)
 	return d;
 }
 
+/*
+ * The array a (elements of size bytes, *cap allocated) with room for element n: a itself when there is, else a
+ * copy twice as large, so that reading n partners costs O(n) copies, not O(n^2). *cap may lag behind n when
+ * someone else appended (lync.c grows additional by itself); growing to 2n is still right then. NULL when out of
+ * memory (a stays valid).
+ */
+static void *
+grow(void *a, size_t *cap, size_t n, size_t size)
+{
+	size_t want;
+
+	if (n < *cap && a != NULL)
+		return a;
+	want = n < 4 ? 8 : 2 * n;
+	if (want > SIZE_MAX / size || (a = realloc(a, want * size)) == NULL)
+		return NULL;
+	*cap = want;
+	return a;
+}
+
 bool
 fs_policyfile_domain_ok(const char *s)
 {
@@ -334,7 +333,7 @@ fs_policyfile_add_partner(struct fs_policyfile *pf, const char *domain)
 {
 	struct fs_pf_partner *a, *p;
 
-	if ((a = realloc(pf->partners, (pf->npartners + 1) * sizeof(*a))) == NULL)
+	if ((a = grow(pf->partners, &pf->partners_cap, pf->npartners, sizeof(*a))) == NULL)
 		return NULL;
 	pf->partners = a;
 	p = &a[pf->npartners];
@@ -393,6 +392,52 @@ fs_policyfile_find(const struct fs_policyfile *pf, const char *domain)
 
 /* ---- reading ---- */
 
+/* FNV-1a of the lower-cased domain, for the partner index. */
+static size_t
+domain_hash(const char *d)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *d; d++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*d)) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/*
+ * The slot of domain d in the partner index: the one holding it, or the empty one where it goes. A hash rather
+ * than a scan of every earlier section, so that 10,000 partners cost 10,000 lookups, not 50 million compares.
+ */
+static size_t *
+ptab_slot(struct ctx *c, const char *d)
+{
+	size_t mask = c->ptab_cap - 1, i = domain_hash(d) & mask;
+
+	while (c->ptab[i] != 0 && strcasecmp(c->pf->partners[c->ptab[i] - 1].domain, d) != 0)
+		i = (i + 1) & mask;
+	return &c->ptab[i];
+}
+
+/* Room in the partner index for one more partner: doubled (and refilled) when half full. 0, or -1 out of memory. */
+static int
+ptab_reserve(struct ctx *c)
+{
+	size_t *old = c->ptab, oldcap = c->ptab_cap, i, want;
+
+	if (2 * (c->pf->npartners + 1) <= c->ptab_cap)
+		return 0;
+	want = c->ptab_cap == 0 ? 64 : 2 * c->ptab_cap;
+	if ((c->ptab = calloc(want, sizeof(*c->ptab))) == NULL) {
+		c->ptab = old;
+		return -1;
+	}
+	c->ptab_cap = want;
+	for (i = 0; i < oldcap; i++)
+		if (old[i] != 0)
+			*ptab_slot(c, c->pf->partners[old[i] - 1].domain) = old[i];
+	free(old);
+	return 0;
+}
+
 static void
 section_header(struct ctx *c, const char *p)
 {
@@ -440,6 +485,7 @@ section_header(struct ctx *c, const char *p)
 	if (strncasecmp(p, "partner", 7) == 0 && (p[7] == '\0' || isspace((unsigned char)p[7]))) {
 		const char *d = p + 7;
 		struct fs_pf_partner *pp;
+		size_t *slot;
 
 		while (isspace((unsigned char)*d))
 			d++;
@@ -455,14 +501,19 @@ section_header(struct ctx *c, const char *p)
 			perror_at(c, c->lineno, "more than %d [partner] sections (the limit)", FS_POLICY_MAX_PARTNERS);
 			return;
 		}
-		for (i = 0; i < c->pf->npartners; i++)
-			if (strcasecmp(c->pf->partners[i].domain, d) == 0) {
-				perror_at(c, c->lineno, "duplicate partner %s (the first is on line %d)",
-				    echo(c->pf->partners[i].domain, e1, sizeof(e1)), c->pf->partners[i].line);
-				return;
-			}
+		if (ptab_reserve(c) != 0) {
+			c->nomem = true;
+			return;
+		}
+		slot = ptab_slot(c, d);
+		if (*slot != 0) {
+			i = *slot - 1;
+			perror_at(c, c->lineno, "duplicate partner %s (the first is on line %d)",
+			    echo(c->pf->partners[i].domain, e1, sizeof(e1)), c->pf->partners[i].line);
+			return;
+		}
 		{
-			int *al = realloc(c->addl_line, (c->pf->npartners + 1) * sizeof(*al));
+			int *al = grow(c->addl_line, &c->addl_line_cap, c->pf->npartners, sizeof(*al));
 			if (al == NULL) {
 				c->nomem = true;
 				return;
@@ -476,6 +527,7 @@ section_header(struct ctx *c, const char *p)
 		}
 		pp->line = c->lineno;
 		c->cur = c->pf->npartners - 1;
+		*slot = c->pf->npartners;
 		c->sec = SEC_PARTNER;
 		return;
 	}
@@ -546,18 +598,18 @@ reader(char *str, int num, void *stream)
 		content--;
 	if (memchr(line, '\0', len) != NULL) {
 		perror_at(c, c->lineno, "a NUL byte in the line");
-		strcpy(str, "\n");
+		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
 	if (num < 3 || len + 1 > (size_t)num) {
 		perror_at(c, c->lineno, "a line longer than %d characters; continue a long description on lines that "
 		    "start with a space", num - 2);
-		strcpy(str, "\n");
+		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
 	if (!fs_utf8_valid(line, content, NULL)) {
 		perror_at(c, c->lineno, "not valid UTF-8");
-		strcpy(str, "\n");
+		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
 	memcpy(str, line, len);
@@ -603,12 +655,12 @@ set_str(struct ctx *c, char **dst, const char *v)
 
 /* A file key: relative to the policy file's directory, and readable. */
 static void
-set_file(struct ctx *c, const struct key *k, char **dst, const char *v, bool must_read)
+set_file(struct ctx *c, const struct fs_option *k, char **dst, const char *v, bool must_read)
 {
 	char *path, e1[ECHO_MAX + 4];
 
 	if (*v == '\0') {
-		perror_at(c, c->lineno, "%s: empty value; give a file name", k->name);
+		perror_at(c, c->lineno, "%s: empty value; give a file name", k->key);
 		return;
 	}
 	if (v[0] != '/' && c->basedir != NULL) {
@@ -623,7 +675,7 @@ set_file(struct ctx *c, const struct key *k, char **dst, const char *v, bool mus
 		return;
 	}
 	if (must_read && access(path, R_OK) != 0) {
-		perror_at(c, c->lineno, "%s: cannot read '%s': %s", k->name, echo(path, e1, sizeof(e1)), strerror(errno));
+		perror_at(c, c->lineno, "%s: cannot read '%s': %s", k->key, echo(path, e1, sizeof(e1)), strerror(errno));
 		free(path);
 		return;
 	}
@@ -632,7 +684,7 @@ set_file(struct ctx *c, const struct key *k, char **dst, const char *v, bool mus
 }
 
 static void
-add_domains(struct ctx *c, const struct key *k, struct fs_pf_partner *pp, const char *v)
+add_domains(struct ctx *c, const struct fs_option *k, struct fs_pf_partner *pp, const char *v)
 {
 	char *copy = strdup(v), *tok, *save = NULL, e1[ECHO_MAX + 4];
 	char **a;
@@ -643,17 +695,17 @@ add_domains(struct ctx *c, const struct key *k, struct fs_pf_partner *pp, const 
 	}
 	for (tok = strtok_r(copy, " \t,;", &save); tok != NULL; tok = strtok_r(NULL, " \t,;", &save)) {
 		if (!fs_policyfile_domain_ok(tok)) {
-			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->name, echo(tok, e1, sizeof(e1)));
+			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->key, echo(tok, e1, sizeof(e1)));
 			continue;
 		}
 		if (pp->nadditional >= FS_POLICY_MAX_ADDITIONAL) {
 			if (!c->addl_over)
-				perror_at(c, c->lineno, "%s: more than %d domains for one partner (the limit)", k->name,
+				perror_at(c, c->lineno, "%s: more than %d domains for one partner (the limit)", k->key,
 				    FS_POLICY_MAX_ADDITIONAL);
 			c->addl_over = true;
 			break;
 		}
-		if ((a = realloc(pp->additional, (pp->nadditional + 1) * sizeof(*a))) == NULL) {
+		if ((a = grow(pp->additional, &pp->additional_cap, pp->nadditional, sizeof(*a))) == NULL) {
 			c->nomem = true;
 			break;
 		}
@@ -668,6 +720,7 @@ add_domains(struct ctx *c, const struct key *k, struct fs_pf_partner *pp, const 
 	c->addl_line[c->cur] = c->lineno;
 }
 
+/* Append v to the text at *dst with a space between; the buffer doubles, so a long description stays linear. */
 static void
 add_text(struct ctx *c, char **dst, const char *v)
 {
@@ -676,108 +729,140 @@ add_text(struct ctx *c, char **dst, const char *v)
 
 	if (b == 0)
 		return;
-	if ((d = realloc(*dst, a + b + 2)) == NULL) {
-		c->nomem = true;
-		return;
+	if (*dst != c->desc_of)
+		c->desc_cap = a + 1;     /* not ours to know: as large as its text */
+	if (a + b + 2 > c->desc_cap) {
+		size_t want = 2 * (a + b + 2) < 64 ? 64 : 2 * (a + b + 2);
+		if ((d = realloc(*dst, want)) == NULL) {
+			c->nomem = true;
+			return;
+		}
+		c->desc_cap = want;
+	} else {
+		d = *dst;
 	}
 	if (a > 0)
 		d[a++] = ' ';
 	memcpy(d + a, v, b + 1);
 	*dst = d;
+	c->desc_of = d;
 }
 
+/* tls, sasl, dialback: the local setting in [local], the expectation in a [partner] section. */
 static void
-key_value(struct ctx *c, const struct key *k, const char *v)
+key_setting(struct ctx *c, const struct fs_option *k, const char *v)
 {
-	struct fs_policyfile *pf = c->pf;
-	struct fs_pf_partner *pp = k->partner ? &pf->partners[c->cur] : NULL;
-	struct fs_setting *s = k->partner ? &pp->expect : &pf->local;
-	char e1[ECHO_MAX + 4], why[128], host[256];
+	struct fs_pf_partner *pp = c->sec == SEC_PARTNER ? &c->pf->partners[c->cur] : NULL;
+	struct fs_setting *s = pp != NULL ? &pp->expect : &c->pf->local;
+	char e1[ECHO_MAX + 4];
 	enum fs_level l;
 	enum fs_dialback d;
-	double x;
-	char *end;
-	int port;
 
-	switch (k->type) {
-	case K_LEVEL:
-		if (fs_level_parse(v, &l) != 0) {
-			perror_at(c, c->lineno, "%s: '%s' is not a setting; use Required, Optional or NotSupported", k->name,
-			    echo(v, e1, sizeof(e1)));
-			return;
-		}
-		if (strcmp(k->name, "tls") == 0)
-			s->tls = l;
-		else
-			s->sasl = l;
-		if (pp != NULL)
-			pp->expect_line[strcmp(k->name, "tls") == 0 ? 0 : 1] = c->lineno;
-		return;
-	case K_DIALBACK:
+	if (k->type == FS_OT_DIALBACK) {
 		if (fs_dialback_parse(v, &d) != 0) {
 			perror_at(c, c->lineno, "%s: '%s' is not a setting; use True or False (yes/no, on/off, 1/0 also work)",
-			    k->name, echo(v, e1, sizeof(e1)));
+			    k->key, echo(v, e1, sizeof(e1)));
 			return;
 		}
 		s->dialback = d;
 		if (pp != NULL)
 			pp->expect_line[2] = c->lineno;
 		return;
-	case K_DOMAIN:
+	}
+	if (fs_level_parse(v, &l) != 0) {
+		perror_at(c, c->lineno, "%s: '%s' is not a setting; use Required, Optional or NotSupported", k->key,
+		    echo(v, e1, sizeof(e1)));
+		return;
+	}
+	if (k->id == FS_O_TLS)
+		s->tls = l;
+	else
+		s->sasl = l;
+	if (pp != NULL)
+		pp->expect_line[k->id == FS_O_TLS ? 0 : 1] = c->lineno;
+}
+
+/* timeout and concurrency, within the range of fs_options (the command line's too). */
+static void
+key_number(struct ctx *c, const struct fs_option *k, const char *v)
+{
+	char e1[ECHO_MAX + 4];
+	double x;
+
+	if (fs_option_number(k, v, k->type == FS_OT_COUNT, &x) != 0) {
+		perror_at(c, c->lineno, "%s: '%s' is not a %s from %g to %g", k->key, echo(v, e1, sizeof(e1)),
+		    k->type == FS_OT_COUNT ? "whole number" : "number of seconds", k->min, k->max);
+		return;
+	}
+	if (k->id == FS_O_TIMEOUT)
+		c->pf->timeout_ms = (long)(x * 1000 + 1e-6);    /* whole ms; the epsilon keeps "1.001" at 1001 */
+	else
+		c->pf->concurrency = (unsigned)x;
+}
+
+/* [local] listen and [partner] connect: HOST[:PORT]. */
+static void
+key_hostport(struct ctx *c, const struct fs_option *k, const char *v)
+{
+	struct fs_pf_partner *pp = c->sec == SEC_PARTNER ? &c->pf->partners[c->cur] : NULL;
+	char e1[ECHO_MAX + 4], why[128], host[256];
+	int port;
+
+	if (fs_policyfile_hostport(v, host, sizeof(host), &port, why, sizeof(why)) != 0) {
+		perror_at(c, c->lineno, "%s: '%s': %s; use HOST or HOST:PORT", k->key, echo(v, e1, sizeof(e1)), why);
+		return;
+	}
+	if (pp == NULL) {
+		/* [local] listen: the authoritative listener (fedscan(1), AUTHORITATIVE MODE). */
+		if (set_str(c, &c->pf->listen_host, host) == 0)
+			c->pf->listen_port = port;
+		return;
+	}
+	if (set_str(c, &pp->connect_host, host) == 0)
+		pp->connect_port = port;
+}
+
+static void
+key_value(struct ctx *c, const struct fs_option *k, const char *v)
+{
+	struct fs_policyfile *pf = c->pf;
+	char e1[ECHO_MAX + 4];
+
+	switch (k->type) {
+	case FS_OT_LEVEL:
+	case FS_OT_DIALBACK:
+		key_setting(c, k, v);
+		return;
+	case FS_OT_DOMAIN:
 		if (!fs_policyfile_domain_ok(v) || strlen(v) >= 250) {
-			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->name, echo(v, e1, sizeof(e1)));
+			perror_at(c, c->lineno, "%s: '%s' is not a domain name", k->key, echo(v, e1, sizeof(e1)));
 			return;
 		}
 		set_str(c, &pf->from, v);
 		return;
-	case K_FILE:
-		set_file(c, k, strcmp(k->name, "client-cert") == 0 ? &pf->client_cert :
-		    strcmp(k->name, "client-key") == 0 ? &pf->client_key : &pf->ca_file, v, true);
+	case FS_OT_FILE:
+		set_file(c, k, k->id == FS_O_CLIENT_CERT ? &pf->client_cert : k->id == FS_O_CLIENT_KEY ?
+		    &pf->client_key : &pf->ca_file, v, true);
 		return;
-	case K_PATH:
+	case FS_OT_PATH:
 		set_file(c, k, &pf->database, v, false);
 		return;
-	case K_SECONDS:
-		errno = 0;
-		x = strtod(v, &end);
-		if (errno != 0 || end == v || *end != '\0' || !(x >= 0.1 && x <= 3600)) {
-			perror_at(c, c->lineno, "%s: '%s' is not a number of seconds from 0.1 to 3600", k->name,
-			    echo(v, e1, sizeof(e1)));
-			return;
-		}
-		pf->timeout_ms = (long)(x * 1000 + 1e-6);    /* whole ms; the epsilon keeps "1.001" at 1001 */
+	case FS_OT_SECONDS:
+	case FS_OT_COUNT:
+		key_number(c, k, v);
 		return;
-	case K_COUNT:
-		errno = 0;
-		x = (double)strtol(v, &end, 10);
-		if (errno != 0 || end == v || *end != '\0' || x < 1 || x > 10000) {
-			perror_at(c, c->lineno, "%s: '%s' is not a whole number from 1 to 10000", k->name,
-			    echo(v, e1, sizeof(e1)));
-			return;
-		}
-		pf->concurrency = (unsigned)x;
+	case FS_OT_HOSTPORT:
+		key_hostport(c, k, v);
 		return;
-	case K_HOSTPORT:
-		if (fs_policyfile_hostport(v, host, sizeof(host), &port, why, sizeof(why)) != 0) {
-			perror_at(c, c->lineno, "%s: '%s': %s; use HOST or HOST:PORT", k->name, echo(v, e1, sizeof(e1)),
-			    why);
-			return;
-		}
-		if (pp == NULL) {
-			/* [local] listen: the authoritative listener (fedscan(1), AUTHORITATIVE MODE). */
-			if (set_str(c, &pf->listen_host, host) == 0)
-				pf->listen_port = port;
-			return;
-		}
-		if (set_str(c, &pp->connect_host, host) == 0)
-			pp->connect_port = port;
+	case FS_OT_DOMAINS:
+		add_domains(c, k, &pf->partners[c->cur], v);
 		return;
-	case K_DOMAINS:
-		add_domains(c, k, pp, v);
+	case FS_OT_TEXT:
+		add_text(c, &pf->partners[c->cur].description, v);
 		return;
-	case K_TEXT:
-		add_text(c, &pp->description, v);
-		return;
+	case FS_OT_FLAG:
+	case FS_OT_STRING:
+		break;
 	}
 }
 
@@ -785,8 +870,9 @@ static int
 handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ctx *c = user;
-	const struct key *k = NULL;
+	const struct fs_option *k;
 	char e1[ECHO_MAX + 4], list[256];
+	unsigned sec;
 	size_t i;
 
 	(void)section;                  /* ours is c->sec: see the comment at the top */
@@ -803,26 +889,24 @@ handler(void *user, const char *section, const char *name, const char *value)
 		perror_at(c, c->lineno, "a value without a key");
 		return 1;
 	}
-	for (i = 0; i < NKEYS; i++)
-		if (keys[i].partner == (c->sec == SEC_PARTNER) && strcasecmp(keys[i].name, name) == 0) {
-			k = &keys[i];
-			break;
-		}
-	if (k == NULL) {
+	sec = c->sec == SEC_PARTNER ? FS_SEC_PARTNER : FS_SEC_LOCAL;
+	if ((k = fs_option_key(name, sec)) == NULL) {
+		size_t used = 0;
+
 		list[0] = '\0';
-		for (i = 0; i < NKEYS; i++)
-			if (keys[i].partner == (c->sec == SEC_PARTNER)) {
-				if (list[0] != '\0')
-					strcat(list, ", ");
-				strcat(list, keys[i].name);
+		for (i = 0; i < FS_O__COUNT && used < sizeof(list); i++)
+			if (fs_options[i].key != NULL && (fs_options[i].sections & sec) != 0) {
+				int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", fs_options[i].key);
+				used = n < 0 ? sizeof(list) : used + (size_t)n;
 			}
 		perror_at(c, c->lineno, "unknown key '%s' in %s; the keys there are %s", echo(name, e1, sizeof(e1)),
 		    c->sec == SEC_LOCAL ? "[local]" : "a [partner] section", list);
 		return 1;
 	}
-	if (c->seen[i] != 0 && c->seen[i] != c->lineno && !k->accumulates) {
+	i = k->id;
+	if (c->seen[i] != 0 && c->seen[i] != c->lineno && (k->flags & FS_OF_ACCUMULATES) == 0) {
 		/* A continuation line of a single-valued key lands here too, with the same wording. */
-		perror_at(c, c->lineno, "%s given twice in this section (first on line %d)%s", k->name, c->seen[i],
+		perror_at(c, c->lineno, "%s given twice in this section (first on line %d)%s", k->key, c->seen[i],
 		    c->continuation ? "; a line that starts with white space continues the previous one" : "");
 		return 1;
 	}
@@ -957,6 +1041,7 @@ ctx_free(struct ctx *c)
 	free(c->buf);
 	free(c->basedir);
 	free(c->addl_line);
+	free(c->ptab);
 	fs_policyfile_free(c->pf);
 }
 

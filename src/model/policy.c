@@ -93,11 +93,11 @@ fs_policy_compat(const struct fs_setting *local, const struct fs_setting *partne
 	    partner->dialback == FS_DIALBACK_UNKNOWN)
 		c->row = 0;
 	if (partner->tls == FS_LEVEL_UNKNOWN)
-		strcat(unknown, "TLS, ");
+		snprintf(unknown + strlen(unknown), sizeof(unknown) - strlen(unknown), "TLS, ");
 	if (partner->sasl == FS_LEVEL_UNKNOWN)
-		strcat(unknown, "SASL, ");
+		snprintf(unknown + strlen(unknown), sizeof(unknown) - strlen(unknown), "SASL, ");
 	if (partner->dialback == FS_DIALBACK_UNKNOWN)
-		strcat(unknown, "Dialback, ");
+		snprintf(unknown + strlen(unknown), sizeof(unknown) - strlen(unknown), "Dialback, ");
 	if (unknown[0] != '\0')
 		unknown[strlen(unknown) - 2] = '\0';
 	if (differ) {

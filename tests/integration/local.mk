@@ -30,6 +30,7 @@ INTEGRATION_TESTS = \
 	tests/integration/politeness.test \
 	tests/integration/dns_cache.test \
 	tests/integration/endpoints_more.test \
-	tests/integration/cli_usage.test
+	tests/integration/cli_usage.test \
+	tests/integration/options_doc.test
 
 EXTRA_DIST += tests/integration/fslib.py $(INTEGRATION_TESTS) tests/demo.sh
