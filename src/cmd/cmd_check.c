@@ -18,8 +18,6 @@
 
 struct check_run {
 	struct fs_cli *cli;
-	struct fs_store *store;
-	int64_t scan_id;
 	json_t *local;
 	struct fs_recorder rec;   /* each partner: assessed, recorded, printed */
 	struct fs_json_stream js; /* --json: the head is out at the start, each partner follows as it is done */
@@ -52,8 +50,7 @@ fs_cmd_check(struct fs_cli *cli)
 	struct fs_engine *e = NULL;
 	struct fs_capture *cap = NULL;
 	json_t *capj = NULL;
-	char err[512], dbbuf[1024];
-	const char *db;
+	char err[512];
 	int i, rc = FS_EXIT_ERROR;
 
 	memset(&run, 0, sizeof(run));
@@ -82,32 +79,14 @@ fs_cmd_check(struct fs_cli *cli)
 	run.rec.text = !cli->json && cli->verbose >= 0;
 	run.rec.js = &run.js;
 	run.local = fs_report_local(&cli->local);
-	if (!cli->no_db) {
-		db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
-		if (fs_store_open(db, &run.store, err, sizeof(err)) != 0 ||
-		    fs_store_scan_begin(run.store, "check", run.local, PACKAGE_VERSION, &run.scan_id, err,
-		    sizeof(err)) != 0 ||
-		    (cap != NULL && fs_store_scan_set_capture(run.store, run.scan_id, cli->capture, err, sizeof(err)) != 0)) {
-			fs_error("%s", err);
-			goto out;
-		}
-		run.rec.store = run.store;
-		run.rec.scan_id = run.scan_id;
-	}
+	if (fs_recorder_begin(&run.rec, "check", run.local, cap != NULL ? cli->capture : NULL) != 0)
+		goto out;
 	if (fs_engine_new(&cli->eng, domain_done, &run, &e, err, sizeof(err)) != 0) {
 		fs_error("%s", err);
 		goto out;
 	}
-	for (i = 0; i < cli->nargs; i++) {
-		/* A policy file's connect = for this partner acts like --connect for it alone (--connect wins). */
-		const struct fs_pf_partner *pp = fs_policyfile_find(cli->policy, cli->args[i]);
-
-		if (fs_engine_add(e, cli->args[i]) != 0 || (pp != NULL && pp->connect_host != NULL &&
-		    fs_engine_add_endpoint(e, cli->args[i], pp->connect_host, pp->connect_port) != 0)) {
-			fs_error("out of memory");
-			goto out;
-		}
-	}
+	if (fs_cmd_queue(e, cli, cli->args, (size_t)cli->nargs) != 0)
+		goto out;
 	if (cap != NULL && fs_cmd_capture_start(cli, cap, e) != 0)
 		goto out;
 	if (cli->json)
@@ -119,10 +98,7 @@ fs_cmd_check(struct fs_cli *cli)
 		goto out;
 	}
 	capj = fs_cmd_capture_finish(cli, cap);
-	if (run.store != NULL && fs_store_scan_end(run.store, run.scan_id, !run.rec.interrupted, err, sizeof(err)) != 0) {
-		fs_error("%s", err);
-		run.rec.failed = true;
-	}
+	fs_recorder_end(&run.rec, !run.rec.interrupted);
 	check_tail(&run, capj);
 	rc = fs_recorder_status(&run.rec);
 out:
@@ -130,7 +106,7 @@ out:
 	fs_engine_free(e);
 	fs_capture_close(cap);
 	json_decref(capj);
-	fs_store_close(run.store);
+	fs_store_close(run.rec.store);
 	json_decref(run.local);
 	return rc;
 }

@@ -24,11 +24,10 @@ fs_cmd_pcap(struct fs_cli *cli)
 	struct fs_passive *p = NULL;
 	struct fs_recorder rec;
 	json_t *local = NULL, *partners = NULL, *files = NULL, *errors = NULL, *inis = NULL, *stats = NULL, *doc;
-	char err[1024], dbbuf[1024], ebuf[PCAP_ERRBUF_SIZE], *names = NULL;
-	const char *db;
+	char err[1024], ebuf[PCAP_ERRBUF_SIZE], *names = NULL;
 	bool file_error = false;
 	long long now;
-	size_t i, len = 0;
+	size_t i, n, len = 0;
 	int rc = FS_EXIT_ERROR, k;
 
 	if (cli->nargs == 0) {
@@ -52,24 +51,20 @@ fs_cmd_pcap(struct fs_cli *cli)
 	rec.collect = partners;
 	files = json_array();
 	errors = json_array();
+	/* The files read, one per line, recorded as the run's capture. */
 	for (k = 0; k < cli->nargs; k++)
 		len += strlen(cli->args[k]) + 1;
 	if ((names = calloc(1, len + 1)) == NULL)
 		goto out;
-	for (k = 0; k < cli->nargs; k++) {
+	for (k = 0, len = 0; k < cli->nargs; k++) {
+		n = strlen(cli->args[k]);
 		if (k > 0)
-			strcat(names, "\n");
-		strcat(names, cli->args[k]);
+			names[len++] = '\n';
+		memcpy(names + len, cli->args[k], n);
+		len += n;
 	}
-	if (!cli->no_db) {
-		db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
-		if (fs_store_open(db, &rec.store, err, sizeof(err)) != 0 ||
-		    fs_store_scan_begin(rec.store, "passive", local, PACKAGE_VERSION, &rec.scan_id, err, sizeof(err)) != 0 ||
-		    fs_store_scan_set_capture(rec.store, rec.scan_id, names, err, sizeof(err)) != 0) {
-			fs_error("%s", err);
-			goto out;
-		}
-	}
+	if (fs_recorder_begin(&rec, "passive", local, names) != 0)
+		goto out;
 	/* One file after the other, one packet at a time: a 1 GB capture is streamed, never loaded. */
 	for (k = 0; k < cli->nargs; k++) {
 		const char *f = cli->args[k];
@@ -104,10 +99,7 @@ fs_cmd_pcap(struct fs_cli *cli)
 	stats = fs_passive_stats_json(p);
 	json_object_set(stats, "files", files);
 	json_object_set(stats, "errors", errors);
-	if (rec.store != NULL && fs_store_scan_end(rec.store, rec.scan_id, !file_error, err, sizeof(err)) != 0) {
-		fs_error("%s", err);
-		rec.failed = true;
-	}
+	fs_recorder_end(&rec, !file_error);
 	if (cli->json) {
 		doc = json_pack("{s:O, s:O, s:O, s:O}", "local", local, "partners", partners, "initiators", inis,
 		    "capture", stats);

@@ -20,9 +20,8 @@
 #include "fedscan/store.h"
 #include "cli.h"
 #include "record.h"
+#include "targets.h"
 
-/* A partners file line longer than this is not a domain name (253) with a comment: refused, with its number. */
-#define LINE_MAX_BYTES 1024
 
 /*
  * The progress line on a terminal. Redrawn at most every PROGRESS_MIN_GAP seconds, so a run that finishes
@@ -57,8 +56,6 @@ struct scan_item {
 
 struct scan_run {
 	struct fs_cli *cli;
-	struct fs_store *store;
-	int64_t scan_id;
 	json_t *local;
 	struct fs_recorder rec;   /* each partner: assessed, recorded, streamed into --json */
 	struct scan_item *items;  /* the partners that are not compatible, for the summary */
@@ -77,184 +74,6 @@ struct scan_run {
 	bool interrupted;
 	struct fs_json_stream js; /* --json: written as partners finish, the "scan" object last */
 };
-
-struct targets {
-	char **v;
-	size_t n, cap;
-};
-
-static void
-targets_free(struct targets *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->v[i]);
-	free(t->v);
-	memset(t, 0, sizeof(*t));
-}
-
-static int
-targets_add(struct targets *t, const char *d)
-{
-	char **nv;
-
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 32;
-		if ((nv = realloc(t->v, t->cap * sizeof(*nv))) == NULL)
-			return -1;
-		t->v = nv;
-	}
-	if ((t->v[t->n] = strdup(d)) == NULL)
-		return -1;
-	t->n++;
-	return 0;
-}
-
-/*
- * A partner domain as a federating server would look it up: labels of 1 to 63
- * bytes (letters, digits, '-', '_', or UTF-8 for internationalised names),
- * 253 bytes in all, no empty label. NULL if fine, else why not.
- */
-static const char *
-domain_problem(const char *d)
-{
-	const unsigned char *p;
-	size_t label = 0, len = strlen(d);
-
-	if (len == 0)
-		return "is empty";
-	if (len > 253)
-		return "is longer than 253 bytes";
-	if (d[0] == '.' || strstr(d, "..") != NULL)
-		return "has an empty label";
-	for (p = (const unsigned char *)d; *p != '\0'; p++) {
-		if (*p == '.') {
-			label = 0;
-			continue;
-		}
-		if (++label > 63)
-			return "has a label longer than 63 bytes";
-		if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_'))
-			return "has a character that is not allowed in a domain name";
-	}
-	return NULL;
-}
-
-/* Print a usage error about a partners file line (remote-safe: the file may hold anything). */
-static int
-line_error(const char *path, unsigned long line, const char *what, const char *value, const char *problem)
-{
-	fprintf(stderr, "fedscan: scan: %s:%lu: ", path, line);
-	if (value != NULL) {
-		fputs(what, stderr);
-		fputs(" '", stderr);
-		fs_fputs_safe(value, stderr);
-		fputs("' ", stderr);
-	}
-	fprintf(stderr, "%s\n", problem);
-	return FS_EXIT_USAGE;
-}
-
-/* One domain a line; '#' starts a comment; blank lines are skipped; a duplicate is audited once (with a warning). */
-static int
-read_partners(const char *path, struct targets *t)
-{
-	FILE *f;
-	char *buf = NULL, *s, *e, *hash;
-	const char *why;
-	unsigned long line = 0;
-	size_t i, cap = 0;
-	ssize_t len;
-	int rc = 0;
-
-	if (strcmp(path, "-") == 0) {
-		f = stdin;
-	} else if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "fedscan: scan: --partners: cannot read '%s': %s\n", path, strerror(errno));
-		return FS_EXIT_USAGE;
-	}
-	errno = 0;
-	while ((len = getline(&buf, &cap, f)) != -1) {
-		line++;
-		if (len > LINE_MAX_BYTES) {
-			rc = line_error(path, line, NULL, NULL, "is too long (more than 1024 bytes)");
-			goto out;
-		}
-		if (memchr(buf, '\0', (size_t)len) != NULL) {
-			rc = line_error(path, line, NULL, NULL, "has a NUL byte (not a text file?)");
-			goto out;
-		}
-		if ((hash = strchr(buf, '#')) != NULL)
-			*hash = '\0';
-		for (s = buf; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
-			;
-		for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'); e--)
-			;
-		*e = '\0';
-		if (*s == '\0')
-			continue;
-		if (strpbrk(s, " \t") != NULL) {
-			rc = line_error(path, line, "entry", s, "is not one domain (one partner a line; '#' starts a comment)");
-			goto out;
-		}
-		if (e - s > 1 && e[-1] == '.')
-			e[-1] = '\0';   /* a fully qualified name: the same partner */
-		if ((why = domain_problem(s)) != NULL) {
-			rc = line_error(path, line, "domain", s, why);
-			goto out;
-		}
-		for (i = 0; i < t->n; i++)
-			if (strcasecmp(t->v[i], s) == 0)
-				break;
-		if (i < t->n) {
-			fprintf(stderr, "fedscan: scan: %s:%lu: ", path, line);
-			fs_fputs_safe(s, stderr);
-			fputs(" is listed twice; audited once\n", stderr);
-			continue;
-		}
-		if (targets_add(t, s) != 0) {
-			fs_error("out of memory");
-			rc = FS_EXIT_ERROR;
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "fedscan: scan: --partners: cannot read '%s': %s\n", path, strerror(errno));
-		rc = FS_EXIT_USAGE;
-	} else if (t->n == 0) {
-		fprintf(stderr, "fedscan: scan: %s: no partner domains (one a line; '#' starts a comment)\n", path);
-		rc = FS_EXIT_USAGE;
-	}
-out:
-	free(buf);
-	if (f != stdin)
-		fclose(f);
-	return rc;
-}
-
-/* Every [partner DOMAIN] of the policy file, and its additional-domains (each federates on its own), once. */
-static int
-policy_partners(const struct fs_policyfile *pf, struct targets *t)
-{
-	size_t i, k, j;
-
-	for (i = 0; pf != NULL && i < pf->npartners; i++)
-		for (k = 0; k <= pf->partners[i].nadditional; k++) {
-			const char *d = k == 0 ? pf->partners[i].domain : pf->partners[i].additional[k - 1];
-
-			for (j = 0; j < t->n && strcasecmp(t->v[j], d) != 0; j++)
-				;
-			if (j < t->n)
-				continue;
-			if (targets_add(t, d) != 0) {
-				fs_error("out of memory");
-				return FS_EXIT_ERROR;
-			}
-		}
-	return 0;
-}
 
 static const char *const rank_names[] = { "incompatible", "unreachable", "error", "degraded", "compatible", "other" };
 
@@ -499,7 +318,7 @@ scan_tail(struct scan_run *run, json_t *capj)
 	if (!run->js.open)
 		return;
 	tail = json_pack("{s:{s:o, s:s, s:b, s:I, s:I}}",
-	    "scan", "id", run->scan_id > 0 ? json_integer(run->scan_id) : json_null(), "kind", "scan",
+	    "scan", "id", run->rec.scan_id > 0 ? json_integer(run->rec.scan_id) : json_null(), "kind", "scan",
 	    "complete", !run->interrupted && !run->rec.interrupted && !run->rec.failed && run->done == run->total,
 	    "partners", (json_int_t)run->total, "audited", (json_int_t)run->done);
 	if (tail != NULL && capj != NULL)
@@ -517,8 +336,8 @@ summary(struct scan_run *run, FILE *f, double secs)
 	size_t i, rank;
 
 	counts_text(run, c, sizeof(c));
-	if (run->scan_id > 0)
-		fprintf(f, "scan %lld: ", (long long)run->scan_id);
+	if (run->rec.scan_id > 0)
+		fprintf(f, "scan %lld: ", (long long)run->rec.scan_id);
 	else
 		fputs("scan (not recorded): ", f);
 	fprintf(f, "%zu partner%s audited in %.0f s%s%s\n", run->done, run->done == 1 ? "" : "s", secs,
@@ -544,21 +363,20 @@ summary(struct scan_run *run, FILE *f, double secs)
 	}
 	if (run->rec.failed)
 		fputs("Some results could not be recorded (see the errors above).\n", f);
-	if (run->scan_id > 0)
-		fprintf(f, "Details: fedscan report %lld; changes: fedscan diff\n", (long long)run->scan_id);
+	if (run->rec.scan_id > 0)
+		fprintf(f, "Details: fedscan report %lld; changes: fedscan diff\n", (long long)run->rec.scan_id);
 }
 
 int
 fs_cmd_scan(struct fs_cli *cli)
 {
 	struct scan_run run;
-	struct targets t;
+	struct fs_targets t;
 	struct fs_engine *e = NULL;
 	struct fs_capture *cap = NULL;
 	json_t *capj = NULL;
 	struct timespec t0, t1;
 	char err[512];
-	size_t i;
 	double secs;
 	int rc;
 
@@ -571,21 +389,21 @@ fs_cmd_scan(struct fs_cli *cli)
 		return FS_EXIT_USAGE;
 	}
 	if (cli->partners_file != NULL)
-		rc = read_partners(cli->partners_file, &t);
+		rc = fs_targets_read_file(cli->partners_file, &t);
 	else
-		rc = policy_partners(cli->policy, &t);
+		rc = fs_targets_from_policy(cli->policy, &t);
 	if (rc == 0 && t.n == 0) {
 		fputs("fedscan: scan: no partners: give --partners FILE or a policy file with [partner] sections\n",
 		    stderr);
 		rc = FS_EXIT_USAGE;
 	}
 	if (rc != 0) {
-		targets_free(&t);
+		fs_targets_free(&t);
 		return rc;
 	}
 	/* --capture opens first: no capture, no audit (exit 3 before anything is scanned). */
 	if ((rc = fs_cmd_capture_open(cli, &cap)) != 0) {
-		targets_free(&t);
+		fs_targets_free(&t);
 		return rc;
 	}
 	rc = FS_EXIT_ERROR;
@@ -598,32 +416,14 @@ fs_cmd_scan(struct fs_cli *cli)
 	run.rec.assessed = keep_item;
 	run.rec.ud = &run;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!cli->no_db) {
-		if (fs_cmd_open_store(cli, false, &run.store) != 0)
-			goto out;
-		if (fs_store_scan_begin(run.store, "scan", run.local, PACKAGE_VERSION, &run.scan_id, err,
-		    sizeof(err)) != 0 || (cap != NULL &&
-		    fs_store_scan_set_capture(run.store, run.scan_id, cli->capture, err, sizeof(err)) != 0)) {
-			fs_error("%s", err);
-			goto out;
-		}
-		run.rec.store = run.store;
-		run.rec.scan_id = run.scan_id;
-	}
+	if (fs_recorder_begin(&run.rec, "scan", run.local, cap != NULL ? cli->capture : NULL) != 0)
+		goto out;
 	if (fs_engine_new(&cli->eng, domain_done, &run, &e, err, sizeof(err)) != 0) {
 		fs_error("%s", err);
 		goto out;
 	}
-	for (i = 0; i < t.n; i++) {
-		/* A policy file's connect = for this partner acts like --connect for it alone (--connect wins). */
-		const struct fs_pf_partner *pp = fs_policyfile_find(cli->policy, t.v[i]);
-
-		if (fs_engine_add(e, t.v[i]) != 0 || (pp != NULL && pp->connect_host != NULL &&
-		    fs_engine_add_endpoint(e, t.v[i], pp->connect_host, pp->connect_port) != 0)) {
-			fs_error("out of memory");
-			goto out;
-		}
-	}
+	if (fs_cmd_queue(e, cli, t.v, t.n) != 0)
+		goto out;
 	if (cap != NULL && fs_cmd_capture_start(cli, cap, e) != 0)
 		goto out;
 	if (cli->json)
@@ -656,11 +456,7 @@ fs_cmd_scan(struct fs_cli *cli)
 	if (run.done < run.total || run.rec.interrupted)
 		run.interrupted = true;       /* stopped before every queued partner started, or cut short */
 	/* Complete only when every partner was audited and recorded; otherwise the row says incomplete. */
-	if (run.store != NULL && fs_store_scan_end(run.store, run.scan_id, !run.interrupted && !run.rec.failed,
-	    err, sizeof(err)) != 0) {
-		fs_error("%s", err);
-		run.rec.failed = true;
-	}
+	fs_recorder_end(&run.rec, !run.interrupted && !run.rec.failed);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rc = fs_recorder_status(&run.rec);
 	if (run.interrupted && rc < FS_EXIT_ERROR)
@@ -681,9 +477,9 @@ out:
 	fs_engine_free(e);
 	fs_capture_close(cap);
 	json_decref(capj);
-	fs_store_close(run.store);
+	fs_store_close(run.rec.store);
 	json_decref(run.local);
 	free(run.items);
-	targets_free(&t);
+	fs_targets_free(&t);
 	return rc;
 }

@@ -4,6 +4,7 @@
 
 #include "fedscan/err.h"
 #include "fedscan/log.h"
+#include "fedscan/policyfile.h"
 #include "record.h"
 
 static void
@@ -63,4 +64,51 @@ int
 fs_recorder_status(const struct fs_recorder *r)
 {
 	return r->failed && r->worst < FS_EXIT_ERROR ? FS_EXIT_ERROR : r->worst;
+}
+
+int
+fs_recorder_begin(struct fs_recorder *r, const char *kind, const json_t *local, const char *capture)
+{
+	char err[512];
+
+	if (r->cli->no_db)
+		return 0;
+	if (fs_cmd_open_store((struct fs_cli *)r->cli, false, &r->store) != 0)
+		return -1;
+	if (fs_store_scan_begin(r->store, kind, local, PACKAGE_VERSION, &r->scan_id, err, sizeof(err)) != 0 ||
+	    (capture != NULL && fs_store_scan_set_capture(r->store, r->scan_id, capture, err, sizeof(err)) != 0)) {
+		fs_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+fs_recorder_end(struct fs_recorder *r, bool complete)
+{
+	char err[512];
+
+	if (r->store == NULL || fs_store_scan_end(r->store, r->scan_id, complete, err, sizeof(err)) == 0)
+		return 0;
+	fs_error("%s", err);
+	r->failed = true;
+	return -1;
+}
+
+int
+fs_cmd_queue(struct fs_engine *e, const struct fs_cli *cli, char *const *domains, size_t n)
+{
+	const struct fs_pf_partner *pp;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		/* A policy file's connect = for this partner acts like --connect for it alone (--connect wins). */
+		pp = fs_policyfile_find(cli->policy, domains[i]);
+		if (fs_engine_add(e, domains[i]) != 0 || (pp != NULL && pp->connect_host != NULL &&
+		    fs_engine_add_endpoint(e, domains[i], pp->connect_host, pp->connect_port) != 0)) {
+			fs_error("out of memory");
+			return -1;
+		}
+	}
+	return 0;
 }

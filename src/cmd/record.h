@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "fedscan/assess.h"
+#include "fedscan/engine.h"
 #include "fedscan/evidence.h"
 #include "fedscan/report.h"
 #include "fedscan/store.h"
@@ -34,6 +35,12 @@ struct fs_recorder {
 
 /* Assess one partner's evidence, record it (its own transaction), print it; *verdict (may be NULL) gets its verdict. */
 int fs_record_partner(struct fs_recorder *r, const struct fs_domain_ev *ev, long long now, enum fs_verdict *verdict);
+/* Open the store (unless --no-db) and record the start of a run ("check", "scan", "passive"); -1 after a message. */
+int fs_recorder_begin(struct fs_recorder *r, const char *kind, const json_t *local, const char *capture);
+/* Record the end of the run (complete or not); -1 after a message, and the run counts as failed. */
+int fs_recorder_end(struct fs_recorder *r, bool complete);
+/* Queue each domain on the engine, with the policy file's connect = for it; -1 after a message. */
+int fs_cmd_queue(struct fs_engine *e, const struct fs_cli *cli, char *const *domains, size_t n);
 /* The run's exit status: the worst verdict's, or 3 when something could not be recorded. */
 int fs_recorder_status(const struct fs_recorder *r);
 
