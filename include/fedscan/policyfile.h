@@ -97,10 +97,6 @@ int fs_policyfile_text_writable(const char *d, char *why, size_t whylen);
 
 /* Is s usable as a partner domain (non-empty, at most 253 bytes, no space, control, '/', '@', '<', '>', '&', quote, ',', ';', '[', ']')? */
 bool fs_policyfile_domain_ok(const char *s);
-/* Is s[0..n) valid UTF-8 (no overlong form, surrogate or code point past U+10FFFF)? *bad (may be NULL): where not. */
-bool fs_utf8_valid(const char *s, size_t n, size_t *bad);
-/* The longest length <= max of a prefix of s that does not end inside a UTF-8 sequence. */
-size_t fs_utf8_cut(const char *s, size_t max);
 /*
  * v for a message on a terminal, in buf: at most max bytes then "...", with ESC and every C0 control, DEL, C1
  * control, bidi mark, embedding, override or isolate (U+200E/F, U+202A-202E, U+2066-2069) and invalid UTF-8

@@ -10,6 +10,7 @@
 #include "fedscan/log.h"
 #include "fedscan/options.h"
 #include "fedscan/policyfile.h"
+#include "fedscan/utf8.h"
 #include "cli.h"
 
 /* getopt_long's view of fs_options: each option returns 256 + its id, or its short letter. */

@@ -16,6 +16,7 @@
 #include "fedscan/matrix.h"
 #include "fedscan/policy.h"
 #include "fedscan/policyfile.h"
+#include "fedscan/utf8.h"
 #include "fedscan/report.h"
 #include "cli.h"
 

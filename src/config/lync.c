@@ -14,6 +14,7 @@
 
 #include "fedscan/lync.h"
 #include "fedscan/matrix.h"
+#include "fedscan/utf8.h"
 
 /* ---- out: New-CsXmppAllowedPartner ---- */
 
