@@ -22,11 +22,11 @@
 
 #include "fedscan/authority.h"
 #include "fedscan/dns.h"
+#include "fedscan/drive.h"
 #include "fedscan/engine.h"
 #include "fedscan/log.h"
 #include "fedscan/probe.h"
 #include "fedscan/tls.h"
-#include "fedscan/xmlstream.h"
 
 #define OUTBUF 8192
 #define READBUF 16384
@@ -39,9 +39,8 @@ struct job;
 struct conn {
 	struct job *job;           /* inbound: the partner it belongs to, once its header says (else NULL) */
 	struct fs_conn_ev *ev;
-	struct fs_session *sess;   /* outbound probes */
+	struct fs_drive *drv;      /* the parser and the session: a probe's, or the listener's authority (inbound) */
 	bool inbound;              /* accepted by the authoritative listener */
-	struct fs_authority *auth; /* inbound */
 	struct inbound_ev *in;     /* inbound only: a separate allocation, so outbound connections stay small */
 	struct fs_engine *e;
 	unsigned epi;              /* outbound: the endpoint */
@@ -52,16 +51,13 @@ struct conn {
 	SSL *ssl;
 	enum cstate st;
 	bool direct;
-	bool in_feed;          /* inside fs_xmlstream_feed: actions wait until it returns */
 	struct event *rd, *wr, *timer;
 	struct event *quiet;       /* sink-mode dialback grace (FS_ACT_QUIET), made when first asked */
 	long quiet_ms;
 	long left_ms;              /* the time this connection was given (--timeout, cut to the domain's budget) */
 	long connect_ms;           /* how long the TCP handshake took: the round trip the grace is scaled by */
-	struct fs_xmlstream *xs;
 	char *out;             /* allocated while there is something to send: most connections idle most of the time */
 	size_t outlen;
-	struct fs_actions acts;
 	struct timespec t0;
 	TAILQ_ENTRY(conn) link;
 };
@@ -279,8 +275,7 @@ inbound_destroy(struct conn *c)
 		event_free(c->wr);
 	if (c->timer != NULL)
 		event_free(c->timer);
-	fs_xmlstream_free(c->xs);
-	fs_authority_free(c->auth);
+	fs_drive_free(c->drv);
 	TAILQ_REMOVE(&e->inbound, c, link);
 	e->ninbound--;
 	free(c->out);
@@ -311,8 +306,7 @@ conn_destroy(struct conn *c)
 		event_free(c->wr);
 	if (c->timer != NULL)
 		event_free(c->timer);
-	fs_xmlstream_free(c->xs);
-	fs_session_free(c->sess);
+	fs_drive_free(c->drv);
 	addr_unref(c->e, c->ac);
 	TAILQ_REMOVE(&j->conns, c, link);
 	free(c->out);
@@ -375,8 +369,8 @@ start_handshake(struct conn *c)
 	if (c->inbound)
 		c->ssl = fs_tls_server_session(c->e->tls, c->fd);
 	else
-		c->ssl = fs_tls_session(j->e->tls, c->fd, j->ev.domain, c->direct, fs_session_uses_client_cert(c->sess),
-		    &c->ev->tls);
+		c->ssl = fs_tls_session(j->e->tls, c->fd, j->ev.domain, c->direct,
+		    fs_session_uses_client_cert(fs_drive_session(c->drv)), &c->ev->tls);
 	if (c->ssl == NULL) {
 		FS_EV_SET(c->ev->tls.error, "cannot create a TLS session");
 		FS_EV_SET(c->ev->close_reason, "cannot create a TLS session");
@@ -411,29 +405,43 @@ arm_quiet(struct conn *c)
 	evtimer_add(c->quiet, &tv);
 }
 
-/* Run the actions a probe asked for. Returns true if a STARTTLS handshake began (unread input must go). */
+/* Queue data to send; false when the connection had to close (its output is bounded). */
 static bool
+queue_out(struct conn *c, const char *data, size_t len)
+{
+	/* One read may carry several answers (the listener's db:verify): send what the socket takes first. */
+	if (c->outlen + len > OUTBUF)
+		flush_out(c);
+	if (c->st == C_CLOSED)
+		return false;
+	if (c->outlen + len > OUTBUF) {
+		FS_EV_SET(c->ev->close_reason, "internal: output buffer full");
+		conn_close(c);
+		return false;
+	}
+	if (c->out == NULL && (c->out = malloc(OUTBUF)) == NULL) {
+		FS_EV_SET(c->ev->close_reason, "out of memory");
+		conn_close(c);
+		return false;
+	}
+	memcpy(c->out + c->outlen, data, len);
+	c->outlen += len;
+	return true;
+}
+
+/* Run the actions the driver queued, in order. */
+static void
 run_actions(struct conn *c)
 {
-	struct fs_actions *a = &c->acts;
+	struct fs_drive_acts a;
 	bool tls = false, close_after = false;
-	unsigned i;
+	size_t i;
 
-	for (i = 0; i < a->n && c->st != C_CLOSED; i++) {
-		switch (a->a[i].type) {
+	fs_drive_take(c->drv, &a);
+	for (i = 0; i < a.n && c->st != C_CLOSED; i++) {
+		switch (a.a[i].type) {
 		case FS_ACT_SEND:
-			if (c->outlen + a->a[i].len > OUTBUF) {
-				FS_EV_SET(c->ev->close_reason, "internal: output buffer full");
-				conn_close(c);
-				break;
-			}
-			if (c->out == NULL && (c->out = malloc(OUTBUF)) == NULL) {
-				FS_EV_SET(c->ev->close_reason, "out of memory");
-				conn_close(c);
-				break;
-			}
-			memcpy(c->out + c->outlen, a->buf + a->a[i].off, a->a[i].len);
-			c->outlen += a->a[i].len;
+			queue_out(c, a.buf + a.a[i].off, a.a[i].len);
 			break;
 		case FS_ACT_STARTTLS:
 			flush_out(c);
@@ -441,8 +449,7 @@ run_actions(struct conn *c)
 			tls = true;
 			break;
 		case FS_ACT_RESTART:
-			fs_xmlstream_reset(c->xs);
-			break;
+			break;  /* the driver has reset its parser */
 		case FS_ACT_CLOSE:
 			close_after = true;
 			break;
@@ -451,108 +458,53 @@ run_actions(struct conn *c)
 			break;
 		}
 	}
-	a->n = 0;
-	a->used = 0;
 	flush_out(c);
 	if (close_after)
 		conn_close(c);
 	if (tls && c->st == C_HANDSHAKE)
 		conn_step(c);
-	return tls;
 }
 
 static void bind_inbound(struct conn *c);
 
-/* The one place events reach a state machine: a probe session, or the listener's authority session. */
+/* After the driver has had bytes or an event: place an inbound partner, then run what the session asked. */
 static void
-session_event(struct conn *c, const struct fs_pev *e)
+after_drive(struct conn *c, int r)
 {
-	if (c->inbound) {
-		fs_authority_event(c->auth, e, &c->acts);
-		if (c->job == NULL && fs_authority_peer(c->auth)[0] != '\0')
-			bind_inbound(c);
-	} else {
-		fs_session_event(c->sess, e, &c->acts);
-	}
-}
-
-static void
-deliver(struct conn *c, enum fs_pev_type type, const char *reason)
-{
-	struct fs_pev e = { .type = type, .reason = reason };
-
-	if (c->st == C_CLOSED)
+	if (r != 0) {
+		FS_EV_SET(c->ev->close_reason, "out of memory");
+		conn_close(c);
 		return;
-	session_event(c, &e);
-	if (!c->in_feed)
+	}
+	if (c->inbound && c->job == NULL && fs_authority_peer(fs_drive_authority(c->drv))[0] != '\0')
+		bind_inbound(c);
+	if (c->st != C_CLOSED)
 		run_actions(c);
 }
 
-/* Parser callbacks: hand the event to the probe; any action waits until the parser has stopped. */
+/* An event from outside the stream, in any state but closed (a failed or timed-out handshake included). */
 static void
-xml_forward(struct conn *c, const struct fs_pev *e)
+deliver(struct conn *c, enum fs_pev_type type, const char *reason)
 {
-	session_event(c, e);
-	if (c->acts.n > 0)
-		fs_xmlstream_pause(c->xs);
+	if (c->st == C_CLOSED)
+		return;
+	after_drive(c, fs_drive_event(c->drv, type, reason));
 }
 
+/* State changes of the driver and its session, at -vv. */
 static void
-xml_open(void *ud, const struct fs_xml_stream_header *hdr)
+conn_trace(void *ud, const char *machine, const char *from, const char *to)
 {
-	struct fs_pev e = { .type = FS_PEV_STREAM_OPEN, .hdr = hdr };
+	struct conn *c = ud;
+	const struct fs_endpoint_ev *ep;
 
-	xml_forward(ud, &e);
-}
-
-static void
-xml_element(void *ud, const struct fs_xml_elem *el)
-{
-	struct fs_pev e = { .type = FS_PEV_ELEMENT, .el = el };
-
-	xml_forward(ud, &e);
-}
-
-static void
-xml_close(void *ud)
-{
-	struct fs_pev e = { .type = FS_PEV_STREAM_CLOSE };
-
-	xml_forward(ud, &e);
-}
-
-static const struct fs_xml_callbacks xml_cbs = { xml_open, xml_element, xml_close };
-
-/* Feed received plaintext to the parser, running the probe's actions between elements. */
-static void
-feed(struct conn *c, const char *buf, size_t n)
-{
-	size_t off = 0, used;
-	int r;
-
-	while (off < n && c->st == C_OPEN) {
-		used = 0;
-		c->in_feed = true;
-		r = fs_xmlstream_feed(c->xs, buf + off, n - off, &used);
-		c->in_feed = false;
-		if (r != 0) {
-			c->acts.n = 0;
-			c->acts.used = 0;
-			deliver(c, FS_PEV_XML_ERROR, fs_xmlstream_error(c->xs));
-			return;
-		}
-		off += used;
-		if (c->acts.n > 0 && run_actions(c)) {
-			/*
-			 * STARTTLS: whatever followed <proceed/> in plaintext is discarded,
-			 * never parsed (the CVE-2011-0411 injection class).
-			 */
-			c->ev->tls.injected_bytes += (long)(n - off);
-			return;
-		}
-		if (used == 0 && c->acts.n == 0)
-			break;
+	if (c->inbound) {
+		fs_debug("listener: %s: %s: %s -> %s", c->in->oev.address, machine, from, to);
+		return;
 	}
+	ep = &c->job->ev.endpoints[c->epi];
+	fs_debug("%s: %s [%s]:%d %s: %s -> %s", c->job->ev.domain, fs_conn_kind_name(c->ev->kind), ep->address,
+	    ep->port, machine, from, to);
 }
 
 static void
@@ -560,6 +512,7 @@ do_read(struct conn *c)
 {
 	char buf[READBUF];
 	ssize_t n;
+	size_t used;
 	int r, err;
 
 	while (c->st == C_OPEN) {
@@ -599,7 +552,7 @@ do_read(struct conn *c)
 			conn_close(c);
 			return;
 		}
-		feed(c, buf, (size_t)n);
+		after_drive(c, fs_drive_feed(c->drv, buf, (size_t)n, &used));
 	}
 }
 
@@ -613,7 +566,7 @@ do_handshake(struct conn *c)
 	if (r == 1) {
 		c->st = C_OPEN;
 		if (c->inbound)
-			fs_tls_record_client(c->ssl, fs_authority_peer(c->auth), &c->in->oev);
+			fs_tls_record_client(c->ssl, fs_authority_peer(fs_drive_authority(c->drv)), &c->in->oev);
 		else
 			fs_tls_record(c->ssl, c->job->ev.domain, &c->ev->tls);
 		deliver(c, FS_PEV_TLS_UP, NULL);
@@ -627,7 +580,6 @@ do_handshake(struct conn *c)
 		return;
 	}
 	fs_tls_record_error(c->ssl, err, &c->ev->tls);
-	c->st = C_OPEN;  /* so the probe's event is delivered */
 	deliver(c, FS_PEV_TLS_FAILED, c->ev->tls.error);
 	conn_close(c);
 }
@@ -691,12 +643,9 @@ static void
 on_quiet(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	struct fs_pev e = { .type = FS_PEV_QUIET, .grace_ms = c->quiet_ms };
 
-	if (c->st == C_OPEN) {
-		session_event(c, &e);
-		run_actions(c);
-	}
+	if (c->st == C_OPEN)
+		after_drive(c, fs_drive_quiet(c->drv, c->quiet_ms));
 	conn_after(c);
 }
 
@@ -712,8 +661,6 @@ on_conn_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	if (c->st == C_HANDSHAKE && c->ev->tls.error[0] == '\0')
 		FS_EV_SET(c->ev->tls.error, "no answer to the TLS handshake before the timeout");
-	if (c->st == C_HANDSHAKE)
-		c->st = C_OPEN;  /* so the probe hears of it */
 	deliver(c, FS_PEV_TIMEOUT, c->e->stopping ? "interrupted" : "timed out");
 	conn_close(c);
 	conn_after(c);
@@ -837,12 +784,14 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 	struct fs_engine *e = j->e;
 	struct fs_endpoint_ev *ep = &j->ev.endpoints[epi];
 	struct fs_conn_ev *ev = &ep->conns[p->kind];
+	struct fs_drive_opts dopts = { .trace = fs_log_level >= 3 ? conn_trace : NULL };
 	struct timeval tv;
 	struct conn *c;
 	long left;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return;
+	dopts.trace_ud = c;
 	c->job = j;
 	c->e = e;
 	c->ev = ev;
@@ -853,9 +802,8 @@ conn_start(struct job *j, unsigned epi, const struct fs_probe *p, const struct f
 	TAILQ_INSERT_TAIL(&j->conns, c, link);
 	if (ep->nconns <= (unsigned)p->kind)
 		ep->nconns = (unsigned)p->kind + 1;
-	if ((c->sess = fs_session_new(p, env, ev)) == NULL ||
+	if (fs_drive_open(p, env, ev, &dopts, &c->drv) != 0 ||
 	    (c->ac = addr_ref(e, ep->address)) == NULL ||
-	    fs_xmlstream_new(NULL, &xml_cbs, c, &c->xs) != 0 ||
 	    (c->timer = evtimer_new(e->base, on_conn_timer, c)) == NULL) {
 		FS_EV_SET(ev->close_reason, "out of memory");
 		conn_close(c);
@@ -1203,7 +1151,7 @@ static void
 bind_inbound(struct conn *c)
 {
 	struct fs_engine *e = c->e;
-	const char *peer = fs_authority_peer(c->auth);
+	const char *peer = fs_authority_peer(fs_drive_authority(c->drv));
 	struct job *j;
 	struct conn *o;
 	unsigned n = 0;
@@ -1236,6 +1184,7 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct fs_authority_env aenv;
+	struct fs_drive_opts dopts = { .trace = fs_log_level >= 3 ? conn_trace : NULL };
 	struct timeval tv;
 	struct conn *c;
 	char addr[INET6_ADDRSTRLEN] = "";
@@ -1269,12 +1218,12 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
 		aenv.can_tls = fs_tls_can_serve(e->tls);
 		TAILQ_INSERT_TAIL(&e->inbound, c, link);
 		e->ninbound++;
-		c->auth = fs_authority_new(&aenv, &c->in->oev);
+		dopts.trace_ud = c;
+		fs_drive_open_authority(&aenv, &c->in->oev, &dopts, &c->drv);
 		c->rd = event_new(e->base, fd, EV_READ | EV_PERSIST, on_io, c);
 		c->wr = event_new(e->base, fd, EV_WRITE, on_io, c);
 		c->timer = evtimer_new(e->base, on_conn_timer, c);
-		if (c->auth == NULL || c->rd == NULL || c->wr == NULL || c->timer == NULL ||
-		    fs_xmlstream_new(NULL, &xml_cbs, c, &c->xs) != 0) {
+		if (c->drv == NULL || c->rd == NULL || c->wr == NULL || c->timer == NULL) {
 			inbound_destroy(c);
 			continue;
 		}
@@ -1527,8 +1476,7 @@ fs_engine_free(struct fs_engine *e)
 				event_free(c->wr);
 			if (c->timer != NULL)
 				event_free(c->timer);
-			fs_xmlstream_free(c->xs);
-			fs_session_free(c->sess);
+			fs_drive_free(c->drv);
 			free(c);
 		}
 		TAILQ_REMOVE(&e->jobs, j, link);
