@@ -247,7 +247,7 @@ next_step(struct fs_session *s, struct fs_actions *out)
 	}
 	if ((f & FS_PF_PLAIN_ONLY) && (st->starttls_required || st->only_starttls) && s->env.db_secret == NULL) {
 		/*
-		 * Prosody would verify and stall for s2s_timeout (protocol-notes §3.3): <required/> already
+		 * Prosody would verify and stall for s2s_timeout (fedscan(1), AUTHORITATIVE MODE): <required/> already
 		 * decides. With our own listener answering, the refusal comes in milliseconds: ask anyway.
 		 */
 		finish(s, out, "TLS required: plain dialback not attempted");
