@@ -10,7 +10,9 @@
 #include "xmpp/dbkey.h"
 #include "xmpp/stream.h"
 
-enum astate { A_HEADER = 0, A_OPEN, A_TLS, A_DONE };
+enum astate { A_HEADER = 0, A_OPEN, A_TLS, A_DONE, A_LAST };
+
+static const char *const state_names[A_LAST] = { "header", "open", "tls", "done" };
 
 struct fs_authority {
 	struct fs_authority_env env;
@@ -20,6 +22,8 @@ struct fs_authority {
 	char peer[FS_EV_TEXT];   /* the partner: 'from' of its stream header */
 	char id[40];             /* our stream id for the current stream */
 	unsigned stanzas;        /* elements we did not act on */
+	fs_trace_fn trace;       /* state changes, for -vv (NULL: none) */
+	void *trace_ud;
 };
 
 struct fs_authority *
@@ -52,6 +56,30 @@ fs_authority_done(const struct fs_authority *a)
 	return a->state == A_DONE;
 }
 
+const char *
+fs_authority_state_name(const struct fs_authority *a)
+{
+	return a->state < A_LAST ? state_names[a->state] : "?";
+}
+
+void
+fs_authority_set_trace(struct fs_authority *a, fs_trace_fn fn, void *ud)
+{
+	a->trace = fn;
+	a->trace_ud = ud;
+}
+
+/* The one place the state changes, so a -vv trace sees every transition by name. */
+static void
+set_state(struct fs_authority *a, enum astate to)
+{
+	if (a->state == to)
+		return;
+	if (a->trace != NULL)
+		a->trace(a->trace_ud, "authority", state_names[a->state], state_names[to]);
+	a->state = to;
+}
+
 static void
 finish(struct fs_authority *a, struct fs_actions *out, const char *why, bool close_tag)
 {
@@ -64,7 +92,7 @@ finish(struct fs_authority *a, struct fs_actions *out, const char *why, bool clo
 	if (close_tag)
 		fs_act_send(out, end, sizeof(end) - 1);
 	fs_act_push(out, FS_ACT_CLOSE);
-	a->state = A_DONE;
+	set_state(a, A_DONE);
 }
 
 static void
@@ -104,7 +132,7 @@ answer_header(struct fs_authority *a, struct fs_actions *out)
 		finish(a, out, "internal: header does not fit", false);
 		return;
 	}
-	a->state = A_OPEN;
+	set_state(a, A_OPEN);
 }
 
 static void
@@ -169,7 +197,7 @@ on_element(struct fs_authority *a, const struct fs_xml_elem *el, struct fs_actio
 		fs_act_send(out, proceed, sizeof(proceed) - 1);
 		fs_act_push(out, FS_ACT_STARTTLS);
 		a->ev->starttls = true;
-		a->state = A_TLS;
+		set_state(a, A_TLS);
 	} else if (fs_xml_is(el, NS_SASL, "auth")) {
 		/* We offer no SASL; the attempt itself is the evidence. */
 		static const char fail[] = "<failure xmlns='" NS_SASL "'><invalid-mechanism/></failure>";
@@ -215,7 +243,7 @@ fs_authority_event(struct fs_authority *a, const struct fs_pev *e, struct fs_act
 		break;
 	case FS_PEV_TLS_UP:
 		a->tls = true;
-		a->state = A_HEADER;
+		set_state(a, A_HEADER);
 		fs_act_push(out, FS_ACT_RESTART);
 		break;
 	case FS_PEV_STREAM_CLOSE:

@@ -1,4 +1,4 @@
-/* session.c: one s2s connection as a sans-I/O state machine, shaped by a probe's flags (protocol-notes §3.1). */
+/* session.c: one s2s connection as a sans-I/O state machine, shaped by a probe's flags (fedscan(1), THE PROBES). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +39,8 @@ struct fs_session {
 	enum phase phase;
 	bool tls;         /* TLS is up on this connection */
 	bool headered;    /* the current stream's header arrived */
+	fs_trace_fn trace;  /* state changes, for -vv (NULL: none) */
+	void *trace_ud;
 };
 
 static const char *
@@ -51,6 +53,24 @@ const char *
 fs_session_state_name(const struct fs_session *s)
 {
 	return state_name(s->state);
+}
+
+/* The one place the state changes, so a -vv trace sees every transition by name. */
+static void
+set_state(struct fs_session *s, enum state to)
+{
+	if (s->state == to)
+		return;
+	if (s->trace != NULL)
+		s->trace(s->trace_ud, "session", state_name(s->state), state_name(to));
+	s->state = to;
+}
+
+void
+fs_session_set_trace(struct fs_session *s, fs_trace_fn fn, void *ud)
+{
+	s->trace = fn;
+	s->trace_ud = ud;
 }
 
 struct fs_session *
@@ -135,7 +155,7 @@ finish(struct fs_session *s, struct fs_actions *out, const char *why)
 	if (s->headered && s->ev->connected)
 		fs_act_send(out, close_tag, sizeof(close_tag) - 1);
 	fs_act_push(out, FS_ACT_CLOSE);
-	s->state = ST_DONE;
+	set_state(s, ST_DONE);
 }
 
 static void
@@ -149,7 +169,7 @@ send_header(struct fs_session *s, struct fs_actions *out)
 		finish(s, out, "internal: stream header does not fit");
 		return;
 	}
-	s->state = ST_HEADER;
+	set_state(s, ST_HEADER);
 }
 
 static void
@@ -171,7 +191,7 @@ send_dialback(struct fs_session *s, struct fs_actions *out)
 	if (n < 0 || (size_t)n >= sizeof(buf) || fs_act_send(out, buf, (size_t)n) != 0)
 		goto toolong;
 	s->ev->dialback.over_tls = s->tls;
-	s->state = ST_DIALBACK;
+	set_state(s, ST_DIALBACK);
 	/*
 	 * Sink mode: nobody answers the partner's connect-back, so it can only end in silence (verifying) or an
 	 * answer that comes at once (refusal, policy). Ask to hear of silence rather than wait out --timeout.
@@ -204,7 +224,7 @@ send_external(struct fs_session *s, struct fs_actions *out)
 		finish(s, out, "internal: auth request does not fit");
 		return;
 	}
-	s->state = ST_SASL;
+	set_state(s, ST_SASL);
 }
 
 /* After the features of the current stream: decide the next step. */
@@ -217,7 +237,7 @@ next_step(struct fs_session *s, struct fs_actions *out)
 	if (!s->tls && (f & FS_PF_STARTTLS) && st->starttls) {
 		static const char starttls[] = "<starttls xmlns='" NS_TLS "'/>";
 		fs_act_send(out, starttls, sizeof(starttls) - 1);
-		s->state = ST_STARTTLS;
+		set_state(s, ST_STARTTLS);
 		return;
 	}
 	if (!s->tls && (f & FS_PF_STARTTLS)) {
@@ -227,7 +247,7 @@ next_step(struct fs_session *s, struct fs_actions *out)
 	}
 	if ((f & FS_PF_PLAIN_ONLY) && (st->starttls_required || st->only_starttls) && s->env.db_secret == NULL) {
 		/*
-		 * Prosody would verify and stall for s2s_timeout (protocol-notes §3.3): <required/> already
+		 * Prosody would verify and stall for s2s_timeout (fedscan(1), AUTHORITATIVE MODE): <required/> already
 		 * decides. With our own listener answering, the refusal comes in milliseconds: ask anyway.
 		 */
 		finish(s, out, "TLS required: plain dialback not attempted");
@@ -360,7 +380,7 @@ on_element(struct fs_session *s, const struct fs_xml_elem *el, struct fs_actions
 		if (fs_xml_is(el, NS_TLS, "proceed")) {
 			ev->starttls = FS_STARTTLS_PROCEED;
 			fs_act_push(out, FS_ACT_STARTTLS);
-			s->state = ST_TLS;
+			set_state(s, ST_TLS);
 		} else if (fs_xml_is(el, NS_TLS, "failure")) {
 			ev->starttls = FS_STARTTLS_FAILURE;
 			finish(s, out, "STARTTLS refused with <failure/>");
@@ -402,7 +422,7 @@ on_stream_open(struct fs_session *s, const struct fs_xml_stream_header *hdr, str
 			finish(s, out, "pre-1.0 stream: no features");
 		return;
 	}
-	s->state = ST_FEATURES;
+	set_state(s, ST_FEATURES);
 }
 
 void
@@ -417,7 +437,7 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		ev->connected = true;
 		if (s->probe->flags & FS_PF_TLS_FIRST) {
 			fs_act_push(out, FS_ACT_STARTTLS);
-			s->state = ST_TLS_FIRST;
+			set_state(s, ST_TLS_FIRST);
 		} else {
 			send_header(s, out);
 		}

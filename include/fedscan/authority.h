@@ -29,5 +29,9 @@ void fs_authority_event(struct fs_authority *a, const struct fs_pev *e, struct f
 const char *fs_authority_peer(const struct fs_authority *a);
 /* Whether the session asked to close. */
 bool fs_authority_done(const struct fs_authority *a);
+/* The name of the session's current state, for -vv traces and tests. */
+const char *fs_authority_state_name(const struct fs_authority *a);
+/* Report every state change of a to fn(ud) from now on (fn NULL: none). */
+void fs_authority_set_trace(struct fs_authority *a, fs_trace_fn fn, void *ud);
 
 #endif

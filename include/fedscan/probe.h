@@ -78,6 +78,9 @@ enum fs_probe_flags {
 
 struct fs_session;
 
+/* A state machine moved between two states of its state_names[] table ("session", "drive" ...): -vv traces, tests. */
+typedef void (*fs_trace_fn)(void *ud, const char *machine, const char *from, const char *to);
+
 /* A probe: a name, when it applies, and the shape of its session (zmap-style table entry). */
 struct fs_probe {
 	const char *name;
@@ -110,6 +113,8 @@ bool fs_session_done(const struct fs_session *s);
 bool fs_session_uses_client_cert(const struct fs_session *s);
 /* The name of the session's current state, for -v traces and tests. */
 const char *fs_session_state_name(const struct fs_session *s);
+/* Report every state change of s to fn(ud) from now on (fn NULL: none); the session itself prints nothing. */
+void fs_session_set_trace(struct fs_session *s, fs_trace_fn fn, void *ud);
 
 /* Append a send action (copied); returns 0, or -1 when the action list is full. */
 int fs_act_send(struct fs_actions *out, const char *data, size_t len);

@@ -1,10 +1,9 @@
 /*
  * fuzz_session.c: libFuzzer target for the probe sessions (probes/session.c
- * and every probe of fs_probes[]) behind the real XML parser, driven the way
- * src/engine.c drives them: actions are collected during fs_xmlstream_feed,
- * the parser pauses when there are any, then they run; after STARTTLS the rest
- * of the read is discarded and the handshake "succeeds" (FS_PEV_TLS_UP) before
- * the next chunk.
+ * and every probe of fs_probes[]) behind the real XML parser, driven by the
+ * engine's own driver (probes/drive.c); only the I/O is faked: the queued
+ * actions are checked, and after STARTTLS the handshake "succeeds"
+ * (FS_PEV_TLS_UP) before the next chunk.
  *
  * Input: 2 control bytes, then the server's bytes.
  *   c[0]  the chunk separator: the rest is split at every byte equal to c[0]
@@ -28,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fedscan/drive.h"
 #include "fedscan/evidence.h"
 #include "fedscan/probe.h"
 #include "fedscan/xmlstream.h"
@@ -38,10 +38,9 @@ struct fz {
 	const struct fs_probe *p;
 	struct fs_probe_env env;
 	struct fs_conn_ev ev;
-	struct fs_session *s;
-	struct fs_xmlstream *xs;
-	struct fs_actions acts;
-	bool in_feed, closed, tls_pending, tls, fail_tls, cert_req, quiet_asked;
+	struct fs_drive *d;
+	struct fs_session *s;  /* the driver's session */
+	bool closed, tls_pending, tls, fail_tls, cert_req, quiet_asked;
 	unsigned nauth, nstarttls;
 };
 
@@ -55,21 +54,22 @@ has(const char *buf, size_t len, const char *needle)
 	return memmem(buf, len, needle, n) != NULL;
 }
 
-static bool
-run_actions(struct fz *f)
+/* What the engine does with the queued actions, checked instead of done (RESTART: the driver did it). */
+static void
+run_actions(struct fz *f, int r)
 {
-	bool starttls = false;
-	unsigned i;
+	struct fs_drive_acts acts;
+	size_t i;
 
-	CHECK(f->acts.n <= FS_MAX_ACTS && f->acts.used <= FS_ACT_BUF);
-	for (i = 0; i < f->acts.n; i++) {
-		const struct fs_act *a = &f->acts.a[i];
-		const char *d = f->acts.buf + a->off;
+	CHECK(r == 0);
+	fs_drive_take(f->d, &acts);
+	for (i = 0; i < acts.n; i++) {
+		const struct fs_act *a = &acts.a[i];
+		const char *d = acts.buf + a->off;
 
 		CHECK(!f->closed);
 		switch (a->type) {
 		case FS_ACT_SEND:
-			CHECK(a->off + a->len <= f->acts.used);
 			CHECK(!has(d, a->len, "<bidi") && !has(d, a->len, "<message") && !has(d, a->len, "<presence") &&
 			    !has(d, a->len, "<iq"));
 			if (has(d, a->len, "<starttls")) {
@@ -86,10 +86,8 @@ run_actions(struct fz *f)
 		case FS_ACT_STARTTLS:
 			CHECK(!f->tls);
 			f->tls_pending = true;
-			starttls = true;
 			break;
 		case FS_ACT_RESTART:
-			CHECK(fs_xmlstream_reset(f->xs) == 0);
 			break;
 		case FS_ACT_CLOSE:
 			f->closed = true;
@@ -100,57 +98,18 @@ run_actions(struct fz *f)
 			break;
 		}
 	}
-	f->acts.n = 0;
-	f->acts.used = 0;
-	return starttls;
+	/* The driver stops exactly when the session asked to close, and a broken stream always ends it. */
+	CHECK(fs_drive_done(f->d) == f->closed);
+	CHECK(!f->ev.xml_error || f->closed);
 }
 
 static void
 deliver(struct fz *f, enum fs_pev_type t, const char *reason)
 {
-	struct fs_pev e = { .type = t, .reason = reason };
-
 	if (f->closed)
 		return;
-	fs_session_event(f->s, &e, &f->acts);
-	if (!f->in_feed)
-		run_actions(f);
+	run_actions(f, fs_drive_event(f->d, t, reason));
 }
-
-static void
-cb_open(void *ud, const struct fs_xml_stream_header *hdr)
-{
-	struct fz *f = ud;
-	struct fs_pev e = { .type = FS_PEV_STREAM_OPEN, .hdr = hdr };
-
-	fs_session_event(f->s, &e, &f->acts);
-	if (f->acts.n > 0)
-		fs_xmlstream_pause(f->xs);
-}
-
-static void
-cb_element(void *ud, const struct fs_xml_elem *el)
-{
-	struct fz *f = ud;
-	struct fs_pev e = { .type = FS_PEV_ELEMENT, .el = el };
-
-	fs_session_event(f->s, &e, &f->acts);
-	if (f->acts.n > 0)
-		fs_xmlstream_pause(f->xs);
-}
-
-static void
-cb_close(void *ud)
-{
-	struct fz *f = ud;
-	struct fs_pev e = { .type = FS_PEV_STREAM_CLOSE };
-
-	fs_session_event(f->s, &e, &f->acts);
-	if (f->acts.n > 0)
-		fs_xmlstream_pause(f->xs);
-}
-
-static const struct fs_xml_callbacks cbs = { cb_open, cb_element, cb_close };
 
 /* The handshake the session asked for ends (before the next read). */
 static void
@@ -171,34 +130,18 @@ handshake(struct fz *f)
 	deliver(f, FS_PEV_TLS_UP, NULL);
 }
 
+/* One read's worth; the driver parses none of it once a handshake is pending. */
 static void
 feed(struct fz *f, const char *buf, size_t n)
 {
-	size_t off = 0, used;
-	int r;
+	long injected = f->ev.tls.injected_bytes;
+	size_t used = 0;
 
-	while (off < n && !f->closed && !f->tls_pending) {
-		used = 0;
-		f->in_feed = true;
-		r = fs_xmlstream_feed(f->xs, buf + off, n - off, &used);
-		f->in_feed = false;
-		CHECK(used <= n - off);
-		if (r != 0) {
-			CHECK(fs_xmlstream_error(f->xs) != NULL);
-			f->acts.n = 0;
-			f->acts.used = 0;
-			deliver(f, FS_PEV_XML_ERROR, fs_xmlstream_error(f->xs));
-			f->closed = true;
-			return;
-		}
-		off += used;
-		if (f->acts.n > 0 && run_actions(f)) {
-			f->ev.tls.injected_bytes += (long)(n - off);
-			return;
-		}
-		if (used == 0 && f->acts.n == 0)
-			break;
-	}
+	run_actions(f, fs_drive_feed(f->d, buf, n, &used));
+	CHECK(used <= n);
+	/* Whatever was not parsed after STARTTLS is counted, to the byte. */
+	if (f->tls_pending)
+		CHECK(f->ev.tls.injected_bytes - injected == (long)(n - used));
 }
 
 static void
@@ -253,6 +196,7 @@ static void
 one(const struct fs_probe *p, uint8_t sep, uint8_t flags, const uint8_t *data, size_t size)
 {
 	struct fs_xml_limits lim;
+	struct fs_drive_opts opts = { .limits = NULL };
 	struct fz *f;
 	size_t off, end;
 
@@ -274,15 +218,12 @@ one(const struct fs_probe *p, uint8_t sep, uint8_t flags, const uint8_t *data, s
 		lim.max_text_bytes = 64;
 		lim.max_stream_bytes = 4096;
 	}
-	if ((f->s = fs_session_new(p, &f->env, &f->ev)) == NULL) {
+	opts.limits = &lim;
+	if (fs_drive_open(p, &f->env, &f->ev, &opts, &f->d) != 0) {
 		free(f);
 		return;
 	}
-	if (fs_xmlstream_new(&lim, &cbs, f, &f->xs) != 0) {
-		fs_session_free(f->s);
-		free(f);
-		return;
-	}
+	f->s = fs_drive_session(f->d);
 	CHECK(f->ev.client_cert == fs_session_uses_client_cert(f->s));
 	deliver(f, FS_PEV_CONNECTED, NULL);
 	for (off = 0; off <= size && !f->closed; off = end + 1) {
@@ -297,10 +238,7 @@ one(const struct fs_probe *p, uint8_t sep, uint8_t flags, const uint8_t *data, s
 	if (f->tls_pending && !f->closed)
 		handshake(f);
 	if ((flags & 64) && f->quiet_asked && !f->closed) {
-		struct fs_pev e = { .type = FS_PEV_QUIET, .grace_ms = 250 };
-
-		fs_session_event(f->s, &e, &f->acts);
-		run_actions(f);
+		run_actions(f, fs_drive_quiet(f->d, 250));
 		/* Silence after db:result ends the probe as "verifying", with the grace recorded. */
 		CHECK(!f->closed || f->ev.dialback.result != FS_DB_TIMEOUT || f->ev.dialback.grace_ms == 250);
 	}
@@ -309,12 +247,13 @@ one(const struct fs_probe *p, uint8_t sep, uint8_t flags, const uint8_t *data, s
 	check_ev(f);
 	/* Events after the end are ignored. */
 	{
-		struct fs_pev e = { .type = FS_PEV_CLOSED };
-		fs_session_event(f->s, &e, &f->acts);
-		CHECK(f->acts.n == 0);
+		struct fs_drive_acts acts;
+
+		CHECK(fs_drive_event(f->d, FS_PEV_CLOSED, NULL) == 0);
+		fs_drive_take(f->d, &acts);
+		CHECK(acts.n == 0);
 	}
-	fs_xmlstream_free(f->xs);
-	fs_session_free(f->s);
+	fs_drive_free(f->d);
 	free(f);
 }
 

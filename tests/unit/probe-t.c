@@ -1,10 +1,9 @@
 /*
  * probe-t.c: the real probe session state machines (probes/session.c, the
- * fs_probes[] registry) driven through the real XML parser exactly as
- * src/engine.c drives them: actions are collected during fs_xmlstream_feed,
- * the parser pauses when there are any, then they run (SEND, STARTTLS,
- * RESTART = fs_xmlstream_reset, CLOSE); after STARTTLS whatever followed in
- * the same read is discarded, never parsed.
+ * fs_probes[] registry) driven by the engine's own driver (probes/drive.c:
+ * the real XML parser, the deferred stream reset, whatever follows STARTTLS in
+ * the same read discarded, never parsed); only the I/O is faked: the queued
+ * actions (SEND, STARTTLS, RESTART, CLOSE, QUIET) are recorded in order.
  *
  * The Prosody server chunks below are real bytes, recorded from Debian 12's
  * prosody 0.12.3 on 127.0.0.71 (one recv() per string) with configurations:
@@ -19,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fedscan/drive.h"
 #include "fedscan/evidence.h"
 #include "fedscan/probe.h"
-#include "fedscan/xmlstream.h"
 #include "tap/basic.h"
 
 #define TARGET "partner.test"
@@ -158,7 +157,7 @@ static const char old_pre[] =
     "xmlns:db='jabber:server:dialback' id='b1a2c3' from='partner.test' to='fedscan.invalid'>";
 static const char old_valid[] = "<db:result from='partner.test' to='fedscan.invalid' type='valid'/>";
 
-/* ---- the harness: what src/engine.c does around a session ---- */
+/* ---- the harness: the engine's driver (probes/drive.c) around a session, with I/O faked ---- */
 
 #define MAX_SENDS 32
 
@@ -167,10 +166,9 @@ struct h {
 	const struct fs_probe *probe;
 	struct fs_probe_env env;
 	struct fs_conn_ev ev;
-	struct fs_session *s;
-	struct fs_xmlstream *xs;
-	struct fs_actions acts;
-	bool in_feed, closed, tls_pending, tls_cert_requested, quiet_asked;
+	struct fs_drive *d;
+	struct fs_session *s;  /* the driver's session */
+	bool closed, tls_pending, tls_cert_requested, quiet_asked;
 	char sends[MAX_SENDS][2048];
 	unsigned nsends;
 	char log[2048];      /* the actions, in order: "SEND SEND STARTTLS RESTART ..." */
@@ -185,18 +183,22 @@ h_log(struct h *h, const char *w)
 	snprintf(h->log + l, sizeof(h->log) - l, "%s%s", l ? " " : "", w);
 }
 
-static bool
-run_actions(struct h *h)
+/* What the engine does with the queued actions, recorded instead of done (RESTART: the driver did it). */
+static void
+run_actions(struct h *h, int r)
 {
-	bool tls = false;
-	unsigned i;
+	struct fs_drive_acts acts;
+	size_t i;
 
-	for (i = 0; i < h->acts.n; i++) {
-		const struct fs_act *a = &h->acts.a[i];
+	if (r != 0)
+		h->bug++;
+	fs_drive_take(h->d, &acts);
+	for (i = 0; i < acts.n; i++) {
+		const struct fs_act *a = &acts.a[i];
 		switch (a->type) {
 		case FS_ACT_SEND:
 			if (h->nsends < MAX_SENDS && a->len < sizeof(h->sends[0])) {
-				memcpy(h->sends[h->nsends], h->acts.buf + a->off, a->len);
+				memcpy(h->sends[h->nsends], acts.buf + a->off, a->len);
 				h->sends[h->nsends][a->len] = '\0';
 				h->nsends++;
 			} else {
@@ -206,12 +208,9 @@ run_actions(struct h *h)
 			break;
 		case FS_ACT_STARTTLS:
 			h->tls_pending = true;
-			tls = true;
 			h_log(h, "STARTTLS");
 			break;
 		case FS_ACT_RESTART:
-			if (fs_xmlstream_reset(h->xs) != 0)
-				h->bug++;
 			h_log(h, "RESTART");
 			break;
 		case FS_ACT_CLOSE:
@@ -224,89 +223,34 @@ run_actions(struct h *h)
 			break;
 		}
 	}
-	h->acts.n = 0;
-	h->acts.used = 0;
-	return tls;
 }
 
 static void
 deliver(struct h *h, enum fs_pev_type t, const char *reason)
 {
-	struct fs_pev e = { .type = t, .reason = reason };
-
 	if (h->closed)
 		return;
-	fs_session_event(h->s, &e, &h->acts);
-	if (!h->in_feed)
-		run_actions(h);
+	run_actions(h, fs_drive_event(h->d, t, reason));
 }
 
-static void
-cb_open(void *ud, const struct fs_xml_stream_header *hdr)
-{
-	struct h *h = ud;
-	struct fs_pev e = { .type = FS_PEV_STREAM_OPEN, .hdr = hdr };
-
-	fs_session_event(h->s, &e, &h->acts);
-	if (h->acts.n > 0)
-		fs_xmlstream_pause(h->xs);
-}
-
-static void
-cb_element(void *ud, const struct fs_xml_elem *el)
-{
-	struct h *h = ud;
-	struct fs_pev e = { .type = FS_PEV_ELEMENT, .el = el };
-
-	fs_session_event(h->s, &e, &h->acts);
-	if (h->acts.n > 0)
-		fs_xmlstream_pause(h->xs);
-}
-
-static void
-cb_close(void *ud)
-{
-	struct h *h = ud;
-	struct fs_pev e = { .type = FS_PEV_STREAM_CLOSE };
-
-	fs_session_event(h->s, &e, &h->acts);
-	if (h->acts.n > 0)
-		fs_xmlstream_pause(h->xs);
-}
-
-static const struct fs_xml_callbacks cbs = { cb_open, cb_element, cb_close };
-
-/* engine.c feed(): one read's worth of plaintext. */
+/* One read's worth of plaintext (while a handshake is pending the driver counts it as injected). */
 static void
 feed(struct h *h, const char *buf, size_t n)
 {
-	size_t off = 0, used;
-	int r;
+	size_t used;
 
-	if (h->tls_pending) {
-		/* The engine would hand these bytes to the TLS handshake, never to the parser. */
-		h->ev.tls.injected_bytes += (long)n;
+	run_actions(h, fs_drive_feed(h->d, buf, n, &used));
+}
+
+/* A new driver for h's probe and environment. */
+static void
+h_open(struct h *h)
+{
+	if (fs_drive_open(h->probe, &h->env, &h->ev, NULL, &h->d) != 0) {
+		h->bug++;
 		return;
 	}
-	while (off < n && !h->closed) {
-		used = 0;
-		h->in_feed = true;
-		r = fs_xmlstream_feed(h->xs, buf + off, n - off, &used);
-		h->in_feed = false;
-		if (r != 0) {
-			h->acts.n = 0;
-			h->acts.used = 0;
-			deliver(h, FS_PEV_XML_ERROR, fs_xmlstream_error(h->xs));
-			return;
-		}
-		off += used;
-		if (h->acts.n > 0 && run_actions(h)) {
-			h->ev.tls.injected_bytes += (long)(n - off);
-			return;
-		}
-		if (used == 0 && h->acts.n == 0)
-			break;
-	}
+	h->s = fs_drive_session(h->d);
 }
 
 /* The steps of a transcript. */
@@ -353,10 +297,9 @@ run(struct h *h, const char *name, const struct fs_probe *p, const char *from, b
 	h->env.have_client_cert = have_cert;
 	h->env.endpoint_direct_tls = direct;
 	h->tls_cert_requested = true;
-	if ((h->s = fs_session_new(p, &h->env, &h->ev)) == NULL || fs_xmlstream_new(NULL, &cbs, h, &h->xs) != 0) {
-		h->bug++;
+	h_open(h);
+	if (h->d == NULL)
 		return;
-	}
 	deliver(h, FS_PEV_CONNECTED, NULL);
 	for (; steps->t != X_END && !h->closed; steps++) {
 		switch (steps->t) {
@@ -383,16 +326,12 @@ run(struct h *h, const char *name, const struct fs_probe *p, const char *from, b
 			deliver(h, FS_PEV_CLOSED, steps->data);
 			h->closed = true;
 			break;
-		case X_QUIET: {
+		case X_QUIET:
 			/* The engine's grace timer: only after the session asked for it. */
-			struct fs_pev q = { .type = FS_PEV_QUIET, .grace_ms = 300 };
-
 			if (!h->quiet_asked)
 				h->bug++;
-			fs_session_event(h->s, &q, &h->acts);
-			run_actions(h);
+			run_actions(h, fs_drive_quiet(h->d, 300));
 			break;
-		}
 		default:
 			break;
 		}
@@ -402,9 +341,8 @@ run(struct h *h, const char *name, const struct fs_probe *p, const char *from, b
 static void
 done(struct h *h)
 {
-	fs_xmlstream_free(h->xs);
-	fs_session_free(h->s);
-	h->xs = NULL;
+	fs_drive_free(h->d);
+	h->d = NULL;
 	h->s = NULL;
 }
 
@@ -688,8 +626,7 @@ test_prosody_optional(void)
 		h.env.from = SINK;
 		h.env.db_key = KEY;
 		h.env.db_secret = secret;
-		if ((h.s = fs_session_new(h.probe, &h.env, &h.ev)) == NULL || fs_xmlstream_new(NULL, &cbs, &h, &h.xs) != 0)
-			h.bug++;
+		h_open(&h);
 		deliver(&h, FS_PEV_CONNECTED, NULL);
 		feed(&h, s_auth[0].data, strlen(s_auth[0].data));
 		ok(count_sends(&h, "<db:result") == 1 && !h.quiet_asked, "%s: db:result sent, no QUIET asked", h.name);
