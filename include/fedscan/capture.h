@@ -11,8 +11,6 @@ struct fs_capture;
 
 /* The device captured on: "any" sees every interface on Linux (Linux cooked headers, DLT_LINUX_SLL). */
 #define FS_CAPTURE_DEVICE "any"
-/* What --user defaults to when fedscan runs as root with --capture. */
-#define FS_CAPTURE_DEFAULT_USER "nobody"
 
 /*
  * Open the capture before anything is scanned: a live handle on device (NULL:
@@ -45,12 +43,5 @@ const char *fs_capture_tshark_line(const struct fs_capture *c, const char *path,
 const char *fs_capture_filter(const struct fs_capture *c);
 /* Close the files and the handle; NULL is allowed. */
 void fs_capture_close(struct fs_capture *c);
-
-/*
- * When running as root: become user (its uid, gid and groups), for good. A
- * no-op for anyone else (*dropped = false). 0, or -1 with err (no such user,
- * or a set*id call failed): then nothing must be scanned.
- */
-int fs_drop_privileges(const char *user, bool *dropped, char *err, size_t errlen);
 
 #endif

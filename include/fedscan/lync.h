@@ -1,16 +1,10 @@
-/* lync.h: Lync Server 2013 / Skype for Business words: the New-CsXmppAllowedPartner line for an audited partner, and the import of Get-CsXmppAllowedPartner | Export-Csv. */
+/* lync.h: Lync Server 2013 / Skype for Business words out: the New-CsXmppAllowedPartner line for a partner. */
 #ifndef FEDSCAN_LYNC_H
 #define FEDSCAN_LYNC_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
-#include <jansson.h>
-
-#include "fedscan/evidence.h"
-#include "fedscan/infer.h"
-#include "fedscan/policyfile.h"
 #include "fedscan/settings.h"
 
 #define FS_LYNC_TEXT 1024
@@ -30,14 +24,5 @@ struct fs_lync_advice {
  */
 void fs_lync_advise(const char *domain, const struct fs_setting *s, const char *proxy, int proxy_port,
     struct fs_lync_advice *out);
-
-
-/*
- * Read what `Get-CsXmppAllowedPartner | Export-Csv` writes (RFC 4180 fields, an optional "#TYPE ..." first line,
- * a UTF-8 byte order mark, ',' or the ';' of -UseCulture) into a policy with one [partner] per row: Identity or
- * Domain, TlsNegotiation, SaslNegotiation, SupportDialbackNegotiation, ProxyFqdn, AdditionalDomains and
- * Description; other columns become comments. 0 with *out set, or -1 with err holding "NAME:LINE: problem" lines.
- */
-int fs_lync_import(const char *name, FILE *in, struct fs_policyfile **out, char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,7 @@
 #include "fedscan/capture.h"
 #include "fedscan/err.h"
 #include "fedscan/log.h"
+#include "fedscan/privdrop.h"
 #include "cli.h"
 
 /* The engine calls this before each connect(): the filter grows to take the endpoint in. */
@@ -71,7 +72,7 @@ fs_cmd_capture_start(struct fs_cli *cli, struct fs_capture *c, struct fs_engine 
 	}
 	if (dropped)
 		fs_warn("--capture: running as %s from here on (the capture files and the database were opened as root)", cli->run_user != NULL ? cli->run_user :
-		    FS_CAPTURE_DEFAULT_USER);
+		    FS_PRIVDROP_DEFAULT_USER);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "fedscan/err.h"
 #include "fedscan/log.h"
 #include "fedscan/lync.h"
+#include "fedscan/lync_import.h"
 #include "fedscan/matrix.h"
 #include "fedscan/policy.h"
 #include "fedscan/policyfile.h"

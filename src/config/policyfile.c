@@ -87,9 +87,8 @@ fs_pf_lower_dup(const char *s)
 
 /*
  * The array a (elements of size bytes, *cap allocated) with room for element n: a itself when there is, else a
- * copy twice as large, so that reading n partners costs O(n) copies, not O(n^2). *cap may lag behind n when
- * someone else appended (lync.c grows additional by itself); growing to 2n is still right then. NULL when out of
- * memory (a stays valid).
+ * copy twice as large, so that reading n partners costs O(n) copies, not O(n^2). NULL when out of memory (a
+ * stays valid).
  */
 void *
 fs_pf_grow(void *a, size_t *cap, size_t n, size_t size)

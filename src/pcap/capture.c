@@ -1,9 +1,7 @@
 /* capture.c: --capture: the audit's own connections, captured live with libpcap from the engine's event loop. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,36 +331,4 @@ fs_capture_close(struct fs_capture *c)
 	free(c->keypath);
 	free(c->filter);
 	free(c);
-}
-
-int
-fs_drop_privileges(const char *user, bool *dropped, char *err, size_t errlen)
-{
-	struct passwd *pw;
-	uid_t uid;
-	gid_t gid;
-
-	*dropped = false;
-	if (geteuid() != 0)
-		return 0;
-	if (user == NULL)
-		user = FS_CAPTURE_DEFAULT_USER;
-	errno = 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(err, errlen, "--user %s: no such user%s%s", user, errno ? ": " : "", errno ? strerror(errno) : "");
-		return -1;
-	}
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	/* Groups first, then the group, then the user: afterwards none of it can be taken back. */
-	if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
-		snprintf(err, errlen, "--user %s: cannot drop privileges: %s", user, strerror(errno));
-		return -1;
-	}
-	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-		snprintf(err, errlen, "--user %s: root privileges could be regained; refusing to go on", user);
-		return -1;
-	}
-	*dropped = uid != 0;
-	return 0;
 }

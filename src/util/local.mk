@@ -1,2 +1,4 @@
-# src/util/local.mk: what every layer uses: logging and terminal-safe output, the exit statuses.
-src_libfedscan_a_SOURCES += include/fedscan/log.h include/fedscan/err.h include/fedscan/utf8.h src/util/log.c src/util/utf8.c
+# src/util/local.mk: what every layer uses: logging and terminal-safe output, the exit statuses, UTF-8 checks,
+# giving up root (privdrop).
+src_libfedscan_a_SOURCES += include/fedscan/log.h include/fedscan/err.h include/fedscan/utf8.h \
+	include/fedscan/privdrop.h src/util/log.c src/util/utf8.c src/util/privdrop.c

@@ -1,5 +1,5 @@
 /*
- * fuzz_lync_csv.c: libFuzzer target for the Lync import (fs_lync_import in src/lync.c): what
+ * fuzz_lync_csv.c: libFuzzer target for the Lync import (fs_lync_import in src/config/lync_import.c): what
  * `Get-CsXmppAllowedPartner | Export-Csv` writes, read into a policy.
  *
  * Input: the CSV file's bytes, read through a memory FILE (fmemopen), NUL bytes and all.
@@ -17,7 +17,7 @@
 #endif
 #include <stdint.h>
 
-#include "fedscan/lync.h"
+#include "fedscan/lync_import.h"
 #include "fuzz_policyfile.h"
 
 #define NAME "fuzz.csv"

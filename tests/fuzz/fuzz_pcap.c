@@ -1,10 +1,11 @@
 /*
  * fuzz_pcap.c: libFuzzer target for the whole passive path: a pcap file in
- * memory (fmemopen + pcap_fopen_offline) -> packet decoding (src/pcap_read.c)
- * -> TCP reassembly (src/tcp_reasm.c) -> the s2s stream reader (src/passive.c:
- * XML through fs_xmlstream, TLS records by hand, certificates through
- * src/cert.c) -> the inference (src/infer.c) and the JSON of the initiators
- * and the counters.
+ * memory (fmemopen + pcap_fopen_offline) -> packet decoding (src/pcap/pcap_read.c)
+ * -> TCP reassembly (src/pcap/tcp_reasm.c) -> the s2s stream reader
+ * (src/pcap/passive.c: XML through fs_xmlstream in follow.c, TLS records by
+ * hand in tls_sniff.c, certificates through src/net/cert.c) -> the inference
+ * (src/model/infer.c) and the JSON of the initiators and the counters
+ * (passive_render.c).
  *
  * Input: 1 control byte, then
  *   c[0] even: the rest is a pcap file as is (seeds: real captures);

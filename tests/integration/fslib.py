@@ -70,6 +70,8 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 
+import timescale
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROSODY = os.environ.get("PROSODY", "/usr/bin/prosody")
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -144,11 +146,16 @@ def _on_signal(signum, frame):
 atexit.register(cleanup)
 
 
+def hang_limit(seconds):
+    """A time limit that only guards against a hang, scaled for a sanitizer build of fedscan (timescale.py)."""
+    return seconds * timescale.scale(fedscan_binary())
+
+
 def install_guards(hard_timeout=240):
     """Signal handlers + a hard timeout for the whole test file."""
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
         signal.signal(s, _on_signal)
-    signal.alarm(int(hard_timeout))
+    signal.alarm(int(hang_limit(hard_timeout)))
 
 
 def mkdtemp(prefix="fedscan-it-"):
@@ -159,6 +166,7 @@ def mkdtemp(prefix="fedscan-it-"):
 
 def run(argv, timeout=30, check=True, **kw):
     """A short helper command with a hard timeout (its process group is killed on timeout)."""
+    timeout = hang_limit(timeout)
     p = spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
     try:
         out, err = p.communicate(timeout=timeout)
@@ -768,8 +776,9 @@ class FedscanRun(tuple):
 
 def run_fedscan(args, timeout=60, env=None):
     """Run fedscan with a hard timeout. Returns FedscanRun (rc, parsed JSON or None, stdout, stderr, wall seconds);
-    rc is None when it had to be killed."""
+    rc is None when it had to be killed. timeout only guards against a hang: scaled for a sanitizer build."""
     argv = [fedscan_binary()] + list(args)
+    timeout = hang_limit(timeout)
     e = dict(os.environ)
     e.setdefault("XDG_DATA_HOME", _xdg_sandbox())
     if env:

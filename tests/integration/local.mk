@@ -2,7 +2,8 @@
 # included from the top Makefile.am.
 #
 # Each .test is an executable Python 3 script (stdlib only) that prints TAP and uses fslib.py from its own
-# directory. It starts its own Prosody (and dnsmasq) on its own 127.0.N.x block, so the files can run in
+# directory (and timescale.py there, which scales hang guards for a sanitizer build: FS_SANITIZERS from
+# AM_TESTS_ENVIRONMENT). It starts its own Prosody (and dnsmasq) on its own 127.0.N.x block, so the files can run in
 # parallel (make -j check); together they take well under a minute. A test is SKIPPED only when the prosody or
 # openssl binary is missing; a missing fedscan binary or dnsmasq is a failure.
 #
@@ -33,4 +34,4 @@ INTEGRATION_TESTS = \
 	tests/integration/cli_usage.test \
 	tests/integration/options_doc.test
 
-EXTRA_DIST += tests/integration/fslib.py $(INTEGRATION_TESTS) tests/demo.sh
+EXTRA_DIST += tests/integration/fslib.py tests/integration/timescale.py $(INTEGRATION_TESTS) tests/demo.sh

@@ -13,6 +13,7 @@
 
 #include "fedscan/assess.h"
 #include "fedscan/lync.h"
+#include "fedscan/lync_import.h"
 #include "fedscan/report.h"
 #include "fedscan/matrix.h"
 #include "fedscan/policy.h"
