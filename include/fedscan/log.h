@@ -20,6 +20,8 @@ void fs_log_set_before(void (*fn)(void *ud), void *ud);
 #define fs_info(...) fs_log(2, __VA_ARGS__)
 #define fs_debug(...) fs_log(3, __VA_ARGS__)
 
+/* Print a multi-line message as "fedscan: LINE" lines on stderr, each cut to 1 KiB on a UTF-8 boundary, terminal-safe. */
+void fs_error_lines(const char *msg);
 /* Write s to f with control characters, ESC, C1 controls and bidi overrides replaced, so a peer cannot steer a terminal. */
 void fs_fputs_safe(const char *s, FILE *f);
 

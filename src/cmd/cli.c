@@ -158,7 +158,7 @@ readable(const char *flag, const char *path)
 static int
 apply_policy(struct fs_cli *cli)
 {
-	const char *path = cli->policy_path, *line, *nl;
+	const char *path = cli->policy_path;
 	struct fs_policyfile *pf = NULL;
 	static char err[16384];
 
@@ -166,21 +166,7 @@ apply_policy(struct fs_cli *cli)
 		path = FS_POLICY_DEFAULT_PATH;
 	if (path != NULL) {
 		if (fs_policyfile_load(path, &pf, err, sizeof(err)) != 0) {
-			for (line = err; line != NULL && *line; line = nl != NULL ? nl + 1 : NULL) {
-				char one[1024];
-				size_t n;
-
-				nl = strchr(line, '\n');
-				n = nl != NULL ? (size_t)(nl - line) : strlen(line);
-				if (n >= sizeof(one))
-					n = fs_utf8_cut(line, sizeof(one) - 1);
-				memcpy(one, line, n);
-				one[n] = '\0';
-				/* File content in the messages is escaped (fs_policyfile_escape); this guards the terminal. */
-				fputs("fedscan: ", stderr);
-				fs_fputs_safe(one, stderr);
-				fputc('\n', stderr);
-			}
+			fs_error_lines(err);
 			fputs("(see fedscan.conf(5))\n", stderr);
 			return FS_EXIT_USAGE;
 		}

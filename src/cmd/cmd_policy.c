@@ -237,29 +237,6 @@ fs_cmd_policy_check(struct fs_cli *cli)
 	return rc;
 }
 
-/* Print a multi-line error as "fedscan: LINE" lines. */
-static void
-print_errors(const char *err)
-{
-	const char *line, *nl;
-
-	for (line = err; line != NULL && *line; line = nl != NULL ? nl + 1 : NULL) {
-		char one[1024];
-		size_t n;
-
-		nl = strchr(line, '\n');
-		n = nl != NULL ? (size_t)(nl - line) : strlen(line);
-		if (n >= sizeof(one))
-			n = fs_utf8_cut(line, sizeof(one) - 1);
-		memcpy(one, line, n);
-		one[n] = '\0';
-		/* The messages quote file content escaped already (fs_policyfile_escape); this is the terminal's guard. */
-		fputs("fedscan: ", stderr);
-		fs_fputs_safe(one, stderr);
-		fputc('\n', stderr);
-	}
-}
-
 int
 fs_cmd_policy_import(struct fs_cli *cli)
 {
@@ -285,7 +262,7 @@ fs_cmd_policy_import(struct fs_cli *cli)
 	}
 	err[0] = '\0';
 	if (fs_lync_import(strcmp(in_name, "-") == 0 ? "(stdin)" : in_name, in, &pf, err, sizeof(err)) != 0) {
-		print_errors(err);
+		fs_error_lines(err);
 		if (in != stdin)
 			fclose(in);
 		return FS_EXIT_USAGE;
@@ -293,7 +270,7 @@ fs_cmd_policy_import(struct fs_cli *cli)
 	if (in != stdin)
 		fclose(in);
 	if (err[0] != '\0')
-		print_errors(err);              /* warnings: what the import left out, and why */
+		fs_error_lines(err);              /* warnings: what the import left out, and why */
 	snprintf(comment, sizeof(comment),
 	    "fedscan policy file (fedscan.conf(5)), imported by fedscan %s from %s\n"
 	    "(Get-CsXmppAllowedPartner | Export-Csv): %zu partner%s.\n"
@@ -310,7 +287,7 @@ fs_cmd_policy_import(struct fs_cli *cli)
 	fclose(mem);
 	if (fs_policyfile_parse(cli->output != NULL ? cli->output : "(output)", buf, &check, err, sizeof(err)) != 0) {
 		fs_error("policy import: internal error: the policy file written does not read back:");
-		print_errors(err);
+		fs_error_lines(err);
 		goto out;
 	}
 	if (cli->output == NULL || strcmp(cli->output, "-") == 0) {

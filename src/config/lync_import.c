@@ -16,6 +16,7 @@
 
 #include "fedscan/lync_import.h"
 #include "fedscan/utf8.h"
+#include "policyfile_int.h"
 
 /* ---- the CSV reader ---- */
 
@@ -251,52 +252,8 @@ struct import {
 	int col[C_LAST];
 	int *lines;                     /* lines[i]: the line of partner i */
 	size_t lines_cap;
-	size_t *index;                  /* open addressing: partner number + 1, 0 empty; a power of two in size */
-	size_t index_cap;
+	struct fs_pf_index index;       /* the partners so far, by domain */
 };
-
-/* FNV-1a of the domain folded to lower case, as strcasecmp compares. */
-static size_t
-domain_hash(const char *d)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *d; d++)
-		h = (h ^ (unsigned char)tolower((unsigned char)*d)) * 1099511628211ULL;
-	return (size_t)h;
-}
-
-/* The index slot of domain: the one holding a partner of that name, or the empty one where it would go. */
-static size_t *
-index_slot(const struct import *im, const char *domain)
-{
-	size_t mask = im->index_cap - 1, k = domain_hash(domain) & mask;
-
-	while (im->index[k] != 0 && strcasecmp(im->pf->partners[im->index[k] - 1].domain, domain) != 0)
-		k = (k + 1) & mask;
-	return &im->index[k];
-}
-
-/* Room in the index for one more partner: doubled when half full. 0, or -1 out of memory. */
-static int
-index_reserve(struct import *im)
-{
-	size_t *old = im->index, oldcap = im->index_cap, i;
-
-	if ((im->pf->npartners + 1) * 2 <= im->index_cap)
-		return 0;
-	im->index_cap = oldcap ? oldcap * 2 : 64;
-	if ((im->index = calloc(im->index_cap, sizeof(*im->index))) == NULL) {
-		im->index = old;
-		im->index_cap = oldcap;
-		return -1;
-	}
-	for (i = 0; i < oldcap; i++)
-		if (old[i] != 0)
-			*index_slot(im, im->pf->partners[old[i] - 1].domain) = old[i];
-	free(old);
-	return 0;
-}
 
 /* Room for one more entry of lines[]: doubled when full. 0, or -1 out of memory. */
 static int
@@ -343,11 +300,11 @@ row_partner(struct import *im, const char **f, int line)
 		csv_err(c, line, "more than %d partners (the limit)", FS_POLICY_MAX_PARTNERS);
 		return NULL;
 	}
-	if (index_reserve(im) != 0) {
+	if (fs_pf_index_reserve(&im->index, im->pf) != 0) {
 		csv_err(c, line, "out of memory");
 		return NULL;
 	}
-	slot = index_slot(im, dom);
+	slot = fs_pf_index_slot(&im->index, im->pf, dom);
 	if (*slot != 0) {
 		csv_err(c, line, "duplicate partner %s (first on line %d)", shown(pf->partners[*slot - 1].domain, sb,
 		    sizeof(sb)), im->lines[*slot - 1]);
@@ -775,7 +732,7 @@ out:
 	csv_clear(&im->c);
 	fs_policyfile_free(im->pf);
 	free(im->lines);
-	free(im->index);
+	fs_pf_index_free(&im->index);
 	free(im);
 	free(data);
 	return rc;

@@ -41,7 +41,7 @@ fs_policyfile_escape(const char *v, char *buf, size_t size, size_t max)
 	if (max + 4 > size)
 		max = size > 4 ? size - 4 : 0;
 	while (i < n) {
-		k = fs_utf8_seq(u + i, n - i);
+		k = fs_utf8_seq(u + i, n - i, NULL);
 		if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f))
 			k = 0;
 		if (k == 0 || unsafe_char(u + i, k)) {
@@ -278,3 +278,52 @@ fs_policyfile_compare(const struct fs_setting *expect, const struct fs_setting *
 	}
 }
 
+
+/* FNV-1a of the domain folded to lower case, as strcasecmp compares. */
+static size_t
+domain_hash(const char *d)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *d; d++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*d)) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+size_t *
+fs_pf_index_slot(const struct fs_pf_index *x, const struct fs_policyfile *pf, const char *domain)
+{
+	size_t mask = x->cap - 1, i = domain_hash(domain) & mask;
+
+	while (x->slot[i] != 0 && strcasecmp(pf->partners[x->slot[i] - 1].domain, domain) != 0)
+		i = (i + 1) & mask;
+	return &x->slot[i];
+}
+
+int
+fs_pf_index_reserve(struct fs_pf_index *x, const struct fs_policyfile *pf)
+{
+	struct fs_pf_index old = *x;
+	size_t i;
+
+	if (2 * (pf->npartners + 1) <= x->cap)
+		return 0;
+	x->cap = old.cap == 0 ? 64 : 2 * old.cap;
+	if ((x->slot = calloc(x->cap, sizeof(*x->slot))) == NULL) {
+		*x = old;
+		return -1;
+	}
+	for (i = 0; i < old.cap; i++)
+		if (old.slot[i] != 0)
+			*fs_pf_index_slot(x, pf, pf->partners[old.slot[i] - 1].domain) = old.slot[i];
+	free(old.slot);
+	return 0;
+}
+
+void
+fs_pf_index_free(struct fs_pf_index *x)
+{
+	free(x->slot);
+	x->slot = NULL;
+	x->cap = 0;
+}

@@ -64,8 +64,7 @@ struct ctx {
 	int seen[FS_O__COUNT];         /* line of each key in the current section, by option id */
 	int *addl_line;                /* line of each partner's additional-domains, for the duplicate check */
 	size_t addl_line_cap;
-	size_t *ptab;                  /* open-addressing index of partner domains: partner index + 1, 0 empty */
-	size_t ptab_cap;               /* a power of two, at least twice npartners */
+	struct fs_pf_index ptab;       /* the partners read so far, by domain */
 	char *desc_of;                 /* the description desc_cap belongs to (the current partner's) */
 	size_t desc_cap;
 	bool addl_over;                /* the current partner passed FS_POLICY_MAX_ADDITIONAL (reported) */
@@ -93,52 +92,6 @@ perror_at(struct ctx *c, int line, const char *fmt, ...)
 
 /* The length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one. */
 /* ---- reading ---- */
-
-/* FNV-1a of the lower-cased domain, for the partner index. */
-static size_t
-domain_hash(const char *d)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *d; d++)
-		h = (h ^ (unsigned char)tolower((unsigned char)*d)) * 1099511628211ULL;
-	return (size_t)h;
-}
-
-/*
- * The slot of domain d in the partner index: the one holding it, or the empty one where it goes. A hash rather
- * than a scan of every earlier section, so that 10,000 partners cost 10,000 lookups, not 50 million compares.
- */
-static size_t *
-ptab_slot(struct ctx *c, const char *d)
-{
-	size_t mask = c->ptab_cap - 1, i = domain_hash(d) & mask;
-
-	while (c->ptab[i] != 0 && strcasecmp(c->pf->partners[c->ptab[i] - 1].domain, d) != 0)
-		i = (i + 1) & mask;
-	return &c->ptab[i];
-}
-
-/* Room in the partner index for one more partner: doubled (and refilled) when half full. 0, or -1 out of memory. */
-static int
-ptab_reserve(struct ctx *c)
-{
-	size_t *old = c->ptab, oldcap = c->ptab_cap, i, want;
-
-	if (2 * (c->pf->npartners + 1) <= c->ptab_cap)
-		return 0;
-	want = c->ptab_cap == 0 ? 64 : 2 * c->ptab_cap;
-	if ((c->ptab = calloc(want, sizeof(*c->ptab))) == NULL) {
-		c->ptab = old;
-		return -1;
-	}
-	c->ptab_cap = want;
-	for (i = 0; i < oldcap; i++)
-		if (old[i] != 0)
-			*ptab_slot(c, c->pf->partners[old[i] - 1].domain) = old[i];
-	free(old);
-	return 0;
-}
 
 static void
 section_header(struct ctx *c, const char *p)
@@ -203,11 +156,11 @@ section_header(struct ctx *c, const char *p)
 			perror_at(c, c->lineno, "more than %d [partner] sections (the limit)", FS_POLICY_MAX_PARTNERS);
 			return;
 		}
-		if (ptab_reserve(c) != 0) {
+		if (fs_pf_index_reserve(&c->ptab, c->pf) != 0) {
 			c->nomem = true;
 			return;
 		}
-		slot = ptab_slot(c, d);
+		slot = fs_pf_index_slot(&c->ptab, c->pf, d);
 		if (*slot != 0) {
 			i = *slot - 1;
 			perror_at(c, c->lineno, "duplicate partner %s (the first is on line %d)",
@@ -743,7 +696,7 @@ ctx_free(struct ctx *c)
 	free(c->buf);
 	free(c->basedir);
 	free(c->addl_line);
-	free(c->ptab);
+	fs_pf_index_free(&c->ptab);
 	fs_policyfile_free(c->pf);
 }
 

@@ -38,7 +38,7 @@ write_comment(FILE *f, const char *text)
 
 			fputs("# ", f);
 			while (i < n) {
-				k = fs_utf8_seq((const unsigned char *)p + i, n - i);
+				k = fs_utf8_seq((const unsigned char *)p + i, n - i, NULL);
 				if (k == 1 && ((unsigned char)p[i] < 0x20 || p[i] == 0x7f))
 					k = 0;
 				if (col + (k ? k : 1) > CONT_MAX)

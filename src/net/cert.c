@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "fedscan/cert.h"
+#include "fedscan/utf8.h"
 
 #define DNS_MAX 253             /* longest domain name in text, without the trailing dot */
 #define LABEL_MAX 63
@@ -75,43 +76,6 @@ sb_finish(struct sbuf *b)
 	}
 }
 
-/* Length (1..4) of the well-formed UTF-8 sequence at s, with its code point; 0 if ill-formed. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)))
-		return 0;
-	if (len == 4 && (c < 0x10000 || c > 0x10ffff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Code points shown escaped although well-formed: controls, invisible and bidirectional marks. */
 static bool
 cp_unsafe(uint32_t c)
@@ -137,7 +101,7 @@ sb_put_escaped(struct sbuf *b, const unsigned char *s, size_t n, const char *spe
 	uint32_t cp;
 
 	while (i < n) {
-		len = ascii && s[i] >= 0x80 ? 0 : utf8_seq(s + i, n - i, &cp);
+		len = ascii && s[i] >= 0x80 ? 0 : fs_utf8_seq(s + i, n - i, &cp);
 		if (len == 0 || cp_unsafe(cp)) {
 			m = len ? len : 1;
 			for (j = 0, k = 0; j < m; j++) {

@@ -70,6 +70,22 @@ conn_close(struct conn *c)
 }
 
 void
+conn_release(struct conn *c)
+{
+	if (c->quiet != NULL)
+		event_free(c->quiet);
+	if (c->rd != NULL)
+		event_free(c->rd);
+	if (c->wr != NULL)
+		event_free(c->wr);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	c->quiet = c->rd = c->wr = c->timer = NULL;
+	fs_drive_free(c->drv);
+	c->drv = NULL;
+}
+
+void
 conn_destroy(struct conn *c)
 {
 	struct job *j = c->job;
@@ -82,15 +98,7 @@ conn_destroy(struct conn *c)
 	}
 	conn_close(c);
 	c->ev->duration_ms = ms_since(&c->t0);
-	if (c->quiet != NULL)
-		event_free(c->quiet);
-	if (c->rd != NULL)
-		event_free(c->rd);
-	if (c->wr != NULL)
-		event_free(c->wr);
-	if (c->timer != NULL)
-		event_free(c->timer);
-	fs_drive_free(c->drv);
+	conn_release(c);
 	addr_unref(c->e, c->ac);
 	TAILQ_REMOVE(&j->conns, c, link);
 	free(c->out);

@@ -140,13 +140,8 @@ fs_engine_free(struct fs_engine *e)
 		while ((c = TAILQ_FIRST(&j->conns)) != NULL) {
 			TAILQ_REMOVE(&j->conns, c, link);
 			conn_close(c);
-			if (c->rd != NULL)
-				event_free(c->rd);
-			if (c->wr != NULL)
-				event_free(c->wr);
-			if (c->timer != NULL)
-				event_free(c->timer);
-			fs_drive_free(c->drv);
+			conn_release(c);
+			free(c->out);
 			free(c);
 		}
 		TAILQ_REMOVE(&e->jobs, j, link);

@@ -127,6 +127,8 @@ struct addrcount {
 long ms_since(const struct timespec *t0);
 /* The peer is gone or we are done: release the socket and the slot now, the struct in conn_destroy(). */
 void conn_close(struct conn *c);
+/* Free a closed connection's events and its driver (what every way of freeing one needs). */
+void conn_release(struct conn *c);
 /* Free a closed connection; an outbound one then starts the probes waiting for it and may end its domain. */
 void conn_destroy(struct conn *c);
 /* A connection for probe p to endpoint epi of j: opened now, or queued for a slot (politeness.c). */

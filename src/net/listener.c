@@ -21,13 +21,7 @@ inbound_destroy(struct conn *c)
 	conn_close(c);
 	if (c->job != NULL)
 		fs_outbound_merge(&c->job->ev.outbound, &c->in->oev);
-	if (c->rd != NULL)
-		event_free(c->rd);
-	if (c->wr != NULL)
-		event_free(c->wr);
-	if (c->timer != NULL)
-		event_free(c->timer);
-	fs_drive_free(c->drv);
+	conn_release(c);
 	TAILQ_REMOVE(&e->inbound, c, link);
 	e->ninbound--;
 	free(c->out);

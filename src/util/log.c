@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fedscan/log.h"
+#include "fedscan/utf8.h"
 
 int fs_log_level = 1;
 
@@ -61,4 +62,25 @@ fs_log(int level, const char *fmt, ...)
 	fputs("fedscan: ", stderr);
 	fs_fputs_safe(buf, stderr);
 	fputc('\n', stderr);
+}
+
+void
+fs_error_lines(const char *msg)
+{
+	const char *line, *nl;
+	char one[1024];
+	size_t n;
+
+	for (line = msg; line != NULL && *line; line = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		if (n >= sizeof(one))
+			n = fs_utf8_cut(line, sizeof(one) - 1);
+		memcpy(one, line, n);
+		one[n] = '\0';
+		/* The messages quote file content escaped already (fs_policyfile_escape); this is the terminal's guard. */
+		fputs("fedscan: ", stderr);
+		fs_fputs_safe(one, stderr);
+		fputc('\n', stderr);
+	}
 }

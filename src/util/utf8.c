@@ -1,18 +1,22 @@
 /* utf8.c: UTF-8 well-formedness (RFC 3629) for text from files and peers: check, measure, cut on a boundary. */
+#include <stdint.h>
 #include <string.h>
 
 #include "fedscan/utf8.h"
 
 size_t
-fs_utf8_seq(const unsigned char *s, size_t n)
+fs_utf8_seq(const unsigned char *s, size_t n, uint32_t *cpout)
 {
 	size_t len, i;
-	unsigned long cp;
+	uint32_t cp;
 
 	if (n == 0)
 		return 0;
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		if (cpout != NULL)
+			*cpout = s[0];
 		return 1;
+	}
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
 		len = 2;
 		cp = s[0] & 0x1f;
@@ -34,6 +38,8 @@ fs_utf8_seq(const unsigned char *s, size_t n)
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	if (cpout != NULL)
+		*cpout = cp;
 	return len;
 }
 
@@ -43,7 +49,7 @@ fs_utf8_valid(const char *s, size_t n, size_t *bad)
 	size_t i = 0, k;
 
 	while (i < n) {
-		if ((k = fs_utf8_seq((const unsigned char *)s + i, n - i)) == 0) {
+		if ((k = fs_utf8_seq((const unsigned char *)s + i, n - i, NULL)) == 0) {
 			if (bad != NULL)
 				*bad = i;
 			return false;
