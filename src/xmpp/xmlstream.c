@@ -31,9 +31,9 @@
  * element limit is what bounds it.
  */
 #include "fedscan/xmlstream.h"
+#include "xmpp/arena.h"
 
 #include <expat.h>
-#include <stdalign.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,8 +44,6 @@
 
 #define NS_SEP		'\x1F'	/* not an XML character, so it cannot occur in a name or URI */
 #define SLICE		4096	/* bytes given to expat at once: bounds the overshoot past a limit */
-#define ARENA_BLOCK	8192	/* the arena block kept between elements */
-#define INTERN_BUCKETS	64
 #define ERR_MAX		256
 
 /*
@@ -56,19 +54,6 @@
  * simply has no deferral to turn off.
  */
 extern XML_Bool XMLCALL XML_SetReparseDeferralEnabled(XML_Parser, XML_Bool) __attribute__((weak));
-
-struct arena_block {
-	struct arena_block *next;
-	size_t size;	/* bytes of data */
-	size_t used;
-};
-
-/* An interned string: names and namespace URIs repeat, and must not cost memory per use. */
-struct intern {
-	struct intern *next;
-	size_t len;
-	const char *s;
-};
 
 /* One open element below the stream element. */
 struct level {
@@ -108,19 +93,13 @@ struct fs_xmlstream {
 	size_t held_base;	/* held[0] is byte held_base; held[] runs to fed */
 	unsigned char held[SLICE];
 
-	struct arena_block *arena;	/* the current block first */
-	struct arena_block *arena_keep;
-	size_t arena_bytes;
-	struct intern *itab[INTERN_BUCKETS];
+	struct fs_arena arena;	/* everything of the current element */
 
 	bool in_parse;		/* inside XML_Parse or XML_ResumeParser */
 	bool in_cb;		/* inside a caller's callback */
 	bool failed;
 	char err[ERR_MAX];
 };
-
-static const size_t arena_hdr = (sizeof(struct arena_block) + alignof(max_align_t) - 1) &
-    ~(alignof(max_align_t) - 1);
 
 void
 fs_xml_limits_default(struct fs_xml_limits *out)
@@ -151,122 +130,36 @@ fail(struct fs_xmlstream *xs, const char *fmt, ...)
 		XML_StopParser(xs->p, XML_FALSE);
 }
 
-/* --- arena: everything of one element, freed in one go after its callback --- */
-
-static struct arena_block *
-block_new(size_t size)
-{
-	struct arena_block *b;
-
-	if (size > SIZE_MAX - arena_hdr)
-		return NULL;
-	b = malloc(arena_hdr + size);
-	if (b == NULL)
-		return NULL;
-	b->next = NULL;
-	b->size = size;
-	b->used = 0;
-	return b;
-}
+/* --- the element arena (arena.c), failing the stream when memory runs out --- */
 
 static void *
 arena_alloc(struct fs_xmlstream *xs, size_t n)
 {
-	const size_t al = alignof(max_align_t);
-	struct arena_block *b = xs->arena;
-	void *ret;
+	void *p = fs_arena_alloc(&xs->arena, n);
 
-	if (n > SIZE_MAX - al) {
+	if (p == NULL)
 		fail(xs, "out of memory");
-		return NULL;
-	}
-	n = (n + al - 1) & ~(al - 1);
-	if (b->size - b->used >= n) {
-		ret = (char *)b + arena_hdr + b->used;
-		b->used += n;
-		return ret;
-	}
-	/* A big request gets a block of its own behind the current one, so the current one stays in use. */
-	if (n > ARENA_BLOCK / 4) {
-		b = block_new(n);
-		if (b == NULL)
-			goto oom;
-		b->used = n;
-		b->next = xs->arena->next;
-		xs->arena->next = b;
-	} else {
-		b = block_new(ARENA_BLOCK);
-		if (b == NULL)
-			goto oom;
-		b->used = n;
-		b->next = xs->arena;
-		xs->arena = b;
-	}
-	xs->arena_bytes += b->size;
-	return (char *)b + arena_hdr;
-oom:
-	fail(xs, "out of memory");
-	return NULL;
-}
-
-/* Free all but the kept block, wherever it sits in the list. */
-static void
-arena_reset(struct fs_xmlstream *xs)
-{
-	struct arena_block *b, *next;
-
-	for (b = xs->arena; b != NULL; b = next) {
-		next = b->next;
-		if (b == xs->arena_keep)
-			continue;
-		xs->arena_bytes -= b->size;
-		free(b);
-	}
-	xs->arena = xs->arena_keep;
-	xs->arena->used = 0;
-	xs->arena->next = NULL;
-	memset(xs->itab, 0, sizeof(xs->itab));
+	return p;
 }
 
 static char *
 arena_strndup(struct fs_xmlstream *xs, const char *s, size_t n)
 {
-	char *d;
+	char *d = fs_arena_strndup(&xs->arena, s, n);
 
-	if (n == SIZE_MAX || (d = arena_alloc(xs, n + 1)) == NULL)
-		return NULL;
-	memcpy(d, s, n);
-	d[n] = '\0';
+	if (d == NULL)
+		fail(xs, "out of memory");
 	return d;
 }
 
-/*
- * Intern a string for the current element. Without this, one long namespace
- * URI declared once and used by thousands of tiny child elements would be
- * copied thousands of times: memory would no longer be bounded by the input.
- */
 static const char *
 intern(struct fs_xmlstream *xs, const char *s, size_t n)
 {
-	struct intern *e;
-	uint32_t h = 2166136261u;	/* FNV-1a */
-	size_t i;
+	const char *d = fs_arena_intern(&xs->arena, s, n);
 
-	if (n == 0)
-		return "";
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	for (e = xs->itab[h % INTERN_BUCKETS]; e != NULL; e = e->next)
-		if (e->len == n && memcmp(e->s, s, n) == 0)
-			return e->s;
-	if ((e = arena_alloc(xs, sizeof(*e))) == NULL)
-		return NULL;
-	if ((e->s = arena_strndup(xs, s, n)) == NULL)
-		return NULL;
-	e->len = n;
-	e->next = xs->itab[h % INTERN_BUCKETS];
-	xs->itab[h % INTERN_BUCKETS] = e;
-	return e->s;
+	if (d == NULL)
+		fail(xs, "out of memory");
+	return d;
 }
 
 /* Split expat's "uri SEP local [SEP prefix]" (or plain "local") into interned parts. */
@@ -383,7 +276,7 @@ open_stream(struct fs_xmlstream *xs, const XML_Char *name, const XML_Char **atts
 		DELIVER(xs, xs->cb.stream_open(xs->ud, &hdr));
 	xs->decls = NULL;
 	xs->ndecls = xs->cdecls = 0;
-	arena_reset(xs);
+	fs_arena_reset(&xs->arena);
 }
 
 static int
@@ -489,7 +382,7 @@ on_end(void *ud, const XML_Char *name)
 		xs->mark = xs->ev_end;
 		if (xs->cb.element != NULL)
 			DELIVER(xs, xs->cb.element(xs->ud, el));
-		arena_reset(xs);
+		fs_arena_reset(&xs->arena);
 	}
 }
 
@@ -677,10 +570,8 @@ fs_xmlstream_new(const struct fs_xml_limits *limits, const struct fs_xml_callbac
 	if (cb != NULL)
 		xs->cb = *cb;
 	xs->ud = ud;
-	if ((xs->arena_keep = block_new(ARENA_BLOCK)) == NULL)
+	if (fs_arena_init(&xs->arena) != 0)
 		goto fail;
-	xs->arena = xs->arena_keep;
-	xs->arena_bytes = ARENA_BLOCK;
 	/* "UTF-8" here makes expat ignore the declared encoding (on_xmldecl refuses any other). */
 	if ((xs->p = XML_ParserCreateNS("UTF-8", NS_SEP)) == NULL)
 		goto fail;
@@ -699,9 +590,7 @@ fs_xmlstream_free(struct fs_xmlstream *xs)
 		return;
 	if (xs->p != NULL)
 		XML_ParserFree(xs->p);
-	if (xs->arena_keep != NULL)
-		arena_reset(xs);
-	free(xs->arena_keep);
+	fs_arena_free(&xs->arena);
 	free(xs->tbuf);
 	free(xs->lv);
 	free(xs);
@@ -856,7 +745,7 @@ fs_xmlstream_reset(struct fs_xmlstream *xs)
 	xs->decl_count = 0;
 	xs->decls = NULL;
 	xs->ndecls = xs->cdecls = 0;
-	arena_reset(xs);
+	fs_arena_reset(&xs->arena);
 	xs->failed = false;
 	xs->err[0] = '\0';
 	return 0;
@@ -877,7 +766,7 @@ fs_xmlstream_bytes(const struct fs_xmlstream *xs)
 size_t
 fs_xmlstream_memory(const struct fs_xmlstream *xs)
 {
-	return sizeof(*xs) + xs->arena_bytes + xs->tcap + (size_t)xs->nlv * sizeof(*xs->lv);
+	return sizeof(*xs) + xs->arena.bytes + xs->tcap + (size_t)xs->nlv * sizeof(*xs->lv);
 }
 
 const struct fs_xml_elem *
