@@ -13,7 +13,7 @@
 # left; and four facts of the protocol that any correct row obeys (no TCP
 # Dialback under TLS Required, no TLS method under TLS NotSupported, no SASL
 # under SASL NotSupported, no dialback method under Dialback False:
-# protocol-notes.md section 4.3).
+# doc/protocol.md#row-7).
 
 if [ $# -ne 1 ]; then
 	echo "usage: $0 negotiation-matrix.tsv" >&2

@@ -8,7 +8,7 @@
 -- migration is never edited: changes go into a new, higher-numbered file.
 --
 -- Conventions:
--- - Words are the contract vocabulary of DESIGN.md, spelled exactly as printed
+-- - Words are the contract vocabulary of fedscan(1), spelled exactly as printed
 --   (Required/Optional/NotSupported/Unknown, True/False, "SASL over TLS"...);
 --   CHECK constraints keep anything else out, so reports and diffs can compare
 --   strings without normalising them.
@@ -120,7 +120,7 @@ CREATE TABLE certificates (
 
 CREATE INDEX certificates_first_seen ON certificates (first_seen_scan);
 
--- One probe connection to an endpoint (protocol-notes.md section 3.1: C1..C4).
+-- One probe connection to an endpoint (doc/protocol.md#connections: C1..C4).
 -- The columns summarise; evidence_json is the probe's raw evidence object.
 CREATE TABLE connections (
 	id              INTEGER PRIMARY KEY,

@@ -34,7 +34,7 @@ CREATE TABLE endpoints_new (
 INSERT INTO endpoints_new (id, domain_id, host, port, address, source, priority, weight, reachable)
 	SELECT id, domain_id, host, port, address, source, priority, weight, reachable FROM endpoints;
 
--- One probe connection to an endpoint (protocol-notes.md section 3.1: C1..C4),
+-- One probe connection to an endpoint (doc/protocol.md#connections: C1..C4),
 -- or one stream seen in a capture. The columns summarise; evidence_json is the
 -- raw evidence object.
 CREATE TABLE connections_new (

@@ -192,7 +192,7 @@ struct fs_outbound_ev {
 struct fs_probe_params {
 	char from[FS_EV_TEXT];        /* our stream from */
 	bool have_client_cert;
-	bool authoritative;           /* we answer the connect-back (issue 7) */
+	bool authoritative;           /* we answer the connect-back (--listen) */
 	long timeout_ms;
 };
 

@@ -17,7 +17,7 @@ struct fs_lync_advice {
 };
 
 /*
- * The New-CsXmppAllowedPartner line for a partner whose setting is s (protocol-notes §4.1: the values say what
+ * The New-CsXmppAllowedPartner line for a partner whose setting is s (doc/protocol.md#lync: the values say what
  * Lync does with that partner, so they are the partner's effective setting). proxy: the host for -ProxyFqdn,
  * when the partner's endpoint is not found by SRV (NULL: none); proxy_port: that endpoint's port. With any field
  * Unknown there is no line, and the note names what to find out and which parameter it decides.

@@ -31,7 +31,7 @@
 #define FS_PASSIVE_MAX_PORTS 16U
 #define FS_PASSIVE_PORT 5269
 
-/* The reason every passive result carries (DESIGN: confidence marked honestly). */
+/* The reason every passive result carries (only what happened is known: confidence marked honestly). */
 #define FS_PASSIVE_REASON "passive: from a capture, only what happened is known"
 
 struct fs_passive_opts {

@@ -10,7 +10,7 @@
 
 #include "fedscan/settings.h"
 
-/* Read when --policy is not given and the file exists (DESIGN.md contract). */
+/* Read when --policy is not given and the file exists (fedscan(1), FILES). */
 #define FS_POLICY_DEFAULT_PATH "/etc/fedscan/fedscan.conf"
 
 /* Field bits for expectations and comparisons. */

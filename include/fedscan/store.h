@@ -36,7 +36,7 @@ void fs_store_close(struct fs_store *st);
 /* Record the start of a run: kind "check", "scan" or "passive"; local = the JSON "local" object or NULL. */
 int fs_store_scan_begin(struct fs_store *st, const char *kind, const json_t *local, const char *version,
     int64_t *scan_id, char *err, size_t errlen);
-/* Record one partner object (DESIGN.md JSON contract, with raw evidence under endpoints[].connections) in one transaction. */
+/* Record one partner object (the JSON of fedscan(1), with raw evidence under endpoints[].connections) in one transaction. */
 int fs_store_domain(struct fs_store *st, int64_t scan_id, const json_t *partner, char *err, size_t errlen);
 /* Record the capture file of a run (--capture FILE, or the files fedscan pcap read, one per line). */
 int fs_store_scan_set_capture(struct fs_store *st, int64_t scan_id, const char *capture, char *err, size_t errlen);

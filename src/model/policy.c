@@ -69,7 +69,7 @@ fs_policy_compat(const struct fs_setting *local, const struct fs_setting *partne
 		if ((partner->tls != FS_LEVEL_UNKNOWN && ti > 0) || (partner->sasl != FS_LEVEL_UNKNOWN && si > 0) ||
 		    (partner->dialback != FS_DIALBACK_UNKNOWN && di > 0))
 			continue;
-		/* protocol-notes §3.2: a partner is never (SASL Required, Dialback True). */
+		/* doc/inference-rules.md#normalisation: a partner is never (SASL Required, Dialback True). */
 		if (cand.sasl == FS_LEVEL_REQUIRED && cand.dialback == FS_DIALBACK_TRUE &&
 		    partner->sasl == FS_LEVEL_UNKNOWN)
 			continue;

@@ -1,4 +1,4 @@
-/* settings.c: the contract vocabulary (DESIGN.md "Vocabulary") and its parsing. */
+/* settings.c: the contract vocabulary (fedscan(1), JSON OUTPUT and VERDICTS) and its parsing. */
 #include <stddef.h>
 #include <strings.h>
 

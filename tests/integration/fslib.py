@@ -16,7 +16,7 @@ Prosody shows up as a fixture failure and not as a fedscan failure:
   mod_tls builds the s2sin context from host `ssl` + global/host `s2s_ssl` (create_context merges them), and
   mod_s2s_auth_certs checks the chain with it. With the cafile, a scanner.test client certificate (DNS-ID only, no
   xmppAddr) gets `<mechanism>EXTERNAL</mechanism>` after STARTTLS and `<success/>` to `<auth mechanism='EXTERNAL'>=`.
-  Without a client certificate EXTERNAL is not offered (but a CertificateRequest is still sent), as test-servers.md says.
+  Without a client certificate EXTERNAL is not offered (but a CertificateRequest is still sent), as doc/protocol.md#prosody says.
 - `unbound = { resolvconf = false, hoststxt = false, forward = "ADDR@PORT", options = { ["local-zone:"] =
   "test. transparent" } }`: lua-unbound accepts "addr@port" for `forward`; scanner.test then fails at once
   (NXDOMAIN from our dnsmasq, `--local=/test/`; its log shows Prosody's A/AAAA/SRV queries and nothing else) and
@@ -26,9 +26,9 @@ Prosody shows up as a fixture failure and not as a fedscan failure:
   (no `<errors/>`); require_encryption=false: `<starttls/>` without `<required/>`, and a plain `db:result` is silent
   until `<connection-timeout/>` (the connect-back fails).
 - secure_auth=true with a valid client certificate: EXTERNAL offered and succeeds; without one: the restarted
-  stream gets `<not-authorized/>` "Your server's certificate could not be validated" (test-servers.md agrees).
+  stream gets `<not-authorized/>` "Your server's certificate could not be validated" (doc/protocol.md#prosody agrees).
 - modules_disabled = {"dialback"}: no dialback feature and no xmlns:db; `db:result` -> `<unsupported-stanza-type/>`
-  (plain, and over TLS after EXTERNAL was offered). Not in test-servers.md: with require_encryption = true,
+  (plain, and over TLS after EXTERNAL was offered). Not in doc/protocol.md#prosody: with require_encryption = true,
   secure_auth = false and no dialback, a peer WITHOUT a client certificate gets, at the restarted post-TLS header,
   `<undefined-condition/>` "No stream features to offer" (nothing it could authenticate with).
 - mod_tls disabled: pre-TLS features are `<dialback/>` only; no CertificateRequest can happen (no TLS at all).
@@ -39,7 +39,7 @@ Prosody shows up as a fixture failure and not as a fedscan failure:
   "certificate has expired" / "Hostname mismatch").
 - One Prosody can listen on two addresses (s2s_interfaces) and host several VirtualHosts with their own certificates;
   the STARTTLS certificate is the one of the stream's `to` host.
-Nothing observed contradicts test-servers.md.
+Nothing observed contradicts doc/protocol.md#prosody.
 
 Usage from a test:
     import fslib

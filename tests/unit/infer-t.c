@@ -1,7 +1,7 @@
 /*
- * infer-t.c: the inference rules (protocol-notes §3.2) one by one, on evidence
- * built by hand the way the probes record it for real servers (protocol-notes
- * §2, test-servers.md). The Prosody byte sequences behind the Prosody cases
+ * infer-t.c: the inference rules (doc/inference-rules.md) one by one, on evidence
+ * built by hand the way the probes record it for real servers (doc/protocol.md#prosody,
+ * #ejabberd). The Prosody byte sequences behind the Prosody cases
  * were recorded from Debian 12's prosody 0.12.3 on loopback (see probe-t.c).
  */
 #include <stdio.h>
@@ -462,7 +462,7 @@ test_prosody_secure_auth(void)
 	ok(r.s.dialback != FS_DIALBACK_TRUE, "%s: Dialback not True (nothing advertises or declares it)", n);
 	fs_domain_ev_clear(&d);
 
-	/* Dialback left on: both EXTERNAL and dialback work with a valid certificate (test-servers.md). */
+	/* Dialback left on: both EXTERNAL and dialback work with a valid certificate (doc/protocol.md#prosody). */
 	n = "Prosody secure_auth, dialback enabled, --client-cert";
 	dom_init(&d, true);
 	e = ep_new(&d, ADDR4);
@@ -732,7 +732,7 @@ test_ejabberd_optional(void)
 
 	/*
 	 * Without mod_s2s_dialback: db:result gets <not-authorized/> plain and over
-	 * TLS (test-servers.md): effectively TLS Required (T8), Dialback False (D2),
+	 * TLS (doc/protocol.md#prosody): effectively TLS Required (T8), Dialback False (D2),
 	 * and with EXTERNAL seen, S6 makes SASL Required with high confidence.
 	 */
 	n = "ejabberd optional without mod_s2s_dialback";

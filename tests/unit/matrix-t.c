@@ -149,7 +149,7 @@ test_protocol_facts(void)
 {
 	int n, required = 0, clean = 1;
 
-	/* protocol-notes.md section 4.3: the complete matrix's row 7, not the common table's. */
+	/* doc/protocol.md#row-7: the complete matrix's row 7, not the common table's. */
 	is_int(FS_METHOD_SASL_TLS | FS_METHOD_TLS_DIALBACK, row(7)->methods,
 	    "row 7 (Required/Optional/True) = {SASL over TLS, TLS Dialback}");
 	ok(!(row(7)->methods & FS_METHOD_TCP_DIALBACK), "row 7 has no TCP Dialback");

@@ -1,7 +1,7 @@
 /*
  * policy-t.c: fs_negotiate, fs_policy_compat and fs_policy_verdict against an
  * independent computation from the matrix typed here from
- * data/negotiation-matrix.tsv and from DESIGN.md's verdict words:
+ * data/negotiation-matrix.tsv and from fedscan(1)'s verdict words:
  * compatible = negotiates the best method the local policy allows; degraded =
  * a weaker method than the local policy prefers (or a problem that will bite);
  * incompatible = no common method.
@@ -303,9 +303,9 @@ test_unknown_examples(void)
 
 /*
  * Every partial partner setting against every local row, from the rule in
- * protocol-notes §3.2: the candidates are the complete settings that fit the
+ * doc/inference-rules.md#normalisation: the candidates are the complete settings that fit the
  * known fields, never (SASL Required, Dialback True) when SASL is Unknown, and
- * (protocol-notes/policy.c: "invalid rows cannot run") without the rows that
+ * (policy.c: "invalid rows cannot run") without the rows that
  * accept nothing, unless every candidate is such a row. depends = the
  * candidates negotiate different methods; the verdict is the worst one.
  */

@@ -572,7 +572,7 @@ roundtrip(const struct fs_policyfile *pf)
 	return b;
 }
 
-/* The fixes of the hostile-file report (issue 8). */
+/* The fixes found by feeding hostile policy files. */
 static void
 test_hostile(void)
 {

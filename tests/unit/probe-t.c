@@ -12,7 +12,7 @@
  *   C  s2s_secure_auth = true, dialback disabled (CA-trusted client cert for fedscan.test)
  *   D  mod_tls disabled
  * and s2s_timeout = 3, so that a failed connect-back ends in <connection-timeout/>.
- * The ejabberd chunks are written from protocol-notes §2.2 and test-servers.md.
+ * The ejabberd chunks are written from doc/protocol.md#ejabberd.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,7 +117,7 @@ static const char prosody_host_unknown[] =
     "xmlns='urn:ietf:params:xml:ns:xmpp-streams'>This host does not serve nothere.test</text></stream:error>"
     "</stream:stream>";
 
-/* ejabberd (written from protocol-notes §2.2 / test-servers.md). */
+/* ejabberd (written from doc/protocol.md#ejabberd). */
 #define EJ_HEADER(id) \
     "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' " \
     "xmlns:db='jabber:server:dialback' id='" id "' from='partner.test' to='fedscan.invalid' version='1.0' " \

@@ -5,7 +5,7 @@
 static void
 test_names(void)
 {
-	/* DESIGN.md "Vocabulary (contract)": byte for byte. */
+	/* fedscan(1), JSON OUTPUT and VERDICTS (the contract): byte for byte. */
 	is_string("Required", fs_level_name(FS_LEVEL_REQUIRED), "level Required");
 	is_string("Optional", fs_level_name(FS_LEVEL_OPTIONAL), "level Optional");
 	is_string("NotSupported", fs_level_name(FS_LEVEL_NOTSUPPORTED), "level NotSupported");
