@@ -139,6 +139,8 @@ struct fs_conn_ev {
 	long duration_ms;
 	bool post_hidden;             /* passive: what followed the TLS handshake was encrypted, not seen */
 	char stream[FS_EV_TEXT];      /* the TCP stream: "LOCAL_ADDR:PORT > PEER_ADDR:PORT" (find it in a capture) */
+	bool local_unreachable;       /* connect() failed at once because of this host (no route or source address
+	                               * for the family): not the partner's doing (fedscan(1), JSON) */
 };
 
 /* Where an endpoint came from. */

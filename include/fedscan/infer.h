@@ -42,6 +42,8 @@ struct fs_inference {
 	bool tls_failed;     /* rule T9 */
 	bool tls_used;       /* a handshake completed */
 	bool dns_failed;     /* no endpoint, and DNS failed (not NXDOMAIN): an error, not unreachable */
+	bool local_unreachable; /* endpoint: every connection failed because of this host (no IPv6 route ...);
+	                         * domain: every endpoint did, so the audit could not be done from here */
 	bool cert_problem;   /* chain, name or expiry problems: SASL over TLS with this partner fails */
 	unsigned nlines;
 	char lines[FS_INFER_LINES][FS_EV_TEXT];      /* evidence lines, rule id first: "T3: ..." */

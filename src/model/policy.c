@@ -140,7 +140,8 @@ fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf
 
 	if (!inf->reachable) {
 		memset(c, 0, sizeof(*c));
-		c->verdict = inf->xmpp_error || inf->dns_failed ? FS_VERDICT_ERROR : FS_VERDICT_UNREACHABLE;
+		c->verdict = inf->xmpp_error || inf->dns_failed || inf->local_unreachable ? FS_VERDICT_ERROR :
+		    FS_VERDICT_UNREACHABLE;
 		reason(c, FS_R_UNREACHABLE, FS_P_OTHER, "%s", inf->error[0] ? inf->error : "no endpoint answered as an XMPP server");
 		return;
 	}

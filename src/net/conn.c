@@ -13,6 +13,7 @@
 #include "fedscan/log.h"
 #include "fedscan/tls.h"
 #include "net/engine_int.h"
+#include "net/reach.h"
 
 static void conn_step(struct conn *c);
 static void on_quiet(evutil_socket_t fd, short what, void *arg);
@@ -530,6 +531,8 @@ conn_open(struct conn *c)
 	if (c->fd < 0) {
 		FS_EV_SET(ev->connect_error, strerror(errno));
 		FS_EV_SET(ev->close_reason, strerror(errno));
+		if (fs_reach_local_errno(errno))  /* this host has no way to that family: not the partner's doing */
+			fs_reach_note_local(ev, errno, ss.ss_family);
 		goto fail;
 	}
 	c->rd = event_new(e->base, c->fd, EV_READ | EV_PERSIST, conn_on_io, c);
@@ -555,6 +558,8 @@ conn_open(struct conn *c)
 	if (connect(c->fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
 		FS_EV_SET(ev->connect_error, strerror(errno));
 		FS_EV_SET(ev->close_reason, strerror(errno));
+		if (fs_reach_local_errno(errno))  /* this host has no way to that family: not the partner's doing */
+			fs_reach_note_local(ev, errno, ss.ss_family);
 		goto fail;
 	}
 	record_stream(c->fd, ep, ev);

@@ -82,7 +82,7 @@ static const struct fdef conn_f[] = {
 	FS(struct fs_conn_ev, see_other_host), FS(struct fs_conn_ev, close_reason), FB(struct fs_conn_ev, xml_error),
 	FB(struct fs_conn_ev, timed_out), FB(struct fs_conn_ev, peer_closed), FL(struct fs_conn_ev, bytes_in),
 	FL(struct fs_conn_ev, bytes_out), FL(struct fs_conn_ev, duration_ms), FB(struct fs_conn_ev, post_hidden),
-	FS(struct fs_conn_ev, stream), FEND
+	FS(struct fs_conn_ev, stream), FF(struct fs_conn_ev, local_unreachable), FEND
 };
 
 json_t *

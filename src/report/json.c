@@ -111,6 +111,9 @@ endpoint_json(const struct fs_endpoint_assess *e)
 	json_object_set_new(o, "effective", setting_json(&e->eff, e->keys));
 	if (!e->reachable)
 		json_object_set_new(o, "error", fs_json_string_lossy(e->error));
+	/* Written only when true: every other record reads as before. */
+	if (e->eff.local_unreachable)
+		json_object_set_new(o, "local_unreachable", json_true());
 	if (e->keys & FS_K_CONNECTIONS)
 		json_object_set_new(o, "connections", connections_json(e));
 	return o;
@@ -358,6 +361,7 @@ endpoint_read(const json_t *o, struct fs_endpoint_assess *e, char *err, size_t e
 	setting_read(json_object_get(o, "effective"), &e->eff, &e->keys);
 	e->eff.reachable = e->reachable;
 	FS_EV_SET(e->error, jstr(o, "error"));
+	e->eff.local_unreachable = jbool(o, "local_unreachable");
 	if (json_is_array(conns)) {
 		e->keys |= FS_K_CONNECTIONS;
 		e->record = json_incref((json_t *)conns);

@@ -131,7 +131,9 @@ endpoint_text(FILE *f, const struct fs_endpoint_assess *e)
 	put(f, e->host);
 	fputs(" [", f);
 	put(f, e->address);
-	fprintf(f, "]:%d (%s)%s", e->port, fs_ep_source_name(e->source), e->reachable ? "" : " unreachable: ");
+	/* The error already says "not reachable from this host" when the auditing host is the cause. */
+	fprintf(f, "]:%d (%s)%s", e->port, fs_ep_source_name(e->source), e->reachable ? "" :
+	    e->eff.local_unreachable ? " " : " unreachable: ");
 	if (!e->reachable)
 		put(f, e->error);
 	if (t->ok) {
