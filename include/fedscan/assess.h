@@ -106,7 +106,8 @@ struct fs_outbound_assess {
 
 /* A partner's whole assessment. */
 struct fs_assessment {
-	char domain[FS_EV_TEXT];
+	char domain[FS_EV_TEXT];                /* U-labels (RFC 7622 §3.2) */
+	char domain_ascii[FS_EV_TEXT];          /* A-labels, what DNS and SNI carried; "" when the same as domain */
 	unsigned nendpoints;
 	struct fs_endpoint_assess *endpoints;   /* owned */
 	struct fs_inference eff;                /* the domain's effective setting */

@@ -199,7 +199,8 @@ struct fs_probe_params {
 };
 
 struct fs_domain_ev {
-	char domain[FS_EV_TEXT];
+	char domain[FS_EV_TEXT];            /* U-labels: the XMPP domainpart, stream to and db:result (RFC 7622 §3.2) */
+	char domain_ascii[FS_EV_TEXT];      /* A-labels: what DNS and TLS SNI carry (RFC 5891); = domain when ASCII */
 	struct fs_probe_params params;
 	struct fs_dns_ev dns;
 	unsigned nendpoints;

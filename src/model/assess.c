@@ -210,6 +210,8 @@ fs_assess(const struct fs_domain_ev *d, long long now, const struct fs_setting *
 
 	memset(out, 0, sizeof(*out));
 	FS_EV_SET(out->domain, d->domain);
+	if (d->domain_ascii[0] != '\0' && strcmp(d->domain_ascii, d->domain) != 0)
+		FS_EV_SET(out->domain_ascii, d->domain_ascii);
 	out->keys = FS_K_ALL;
 	out->dns = d->dns;
 	FS_EV_SET(out->from, d->params.from);

@@ -162,7 +162,7 @@ start_handshake(struct conn *c)
 	if (c->inbound)
 		c->ssl = fs_tls_server_session(c->e->tls, c->fd);
 	else
-		c->ssl = fs_tls_session(j->e->tls, c->fd, j->ev.domain, c->direct,
+		c->ssl = fs_tls_session(j->e->tls, c->fd, j->ev.domain_ascii, c->direct,
 		    fs_session_uses_client_cert(fs_drive_session(c->drv)), &c->ev->tls);
 	if (c->ssl == NULL) {
 		FS_EV_SET(c->ev->tls.error, "cannot create a TLS session");

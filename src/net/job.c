@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "fedscan/dns.h"
+#include "fedscan/idn.h"
 #include "net/engine_int.h"
 
 struct addr_ctx {
@@ -241,7 +242,7 @@ srv_done(void *ud, int status, const char *err, const struct fs_srv_rec *recs, u
 		return;
 	/* RFC 6120 §3.2.2: no SRV at all → the domain itself on 5269; "." → no service, no fallback. */
 	if (!j->ev.dns.srv_found && !j->ev.dns.srv_tls_found && !j->ev.dns.srv_dot)
-		add_target(j, j->ev.domain, 5269, 0, 0, FS_SRC_FALLBACK, false);
+		add_target(j, j->ev.domain_ascii, 5269, 0, 0, FS_SRC_FALLBACK, false);
 	qsort(j->targets, j->ntargets, sizeof(j->targets[0]), target_cmp);
 	resolve_targets(j);
 }
@@ -252,7 +253,7 @@ job_start(struct fs_engine *e, const char *domain)
 	struct job *j;
 	struct srv_ctx *s;
 	unsigned char rnd[32];
-	char name[FS_DNS_NAME + 32];
+	char name[FS_DNS_NAME + 32], idnerr[FS_EV_TEXT];
 	int i, t;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
@@ -262,7 +263,12 @@ job_start(struct fs_engine *e, const char *domain)
 	TAILQ_INSERT_TAIL(&e->jobs, j, link);
 	e->running++;
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
-	FS_EV_SET(j->ev.domain, domain);
+	/* IDN: U-labels in the stream and dialback, A-labels in DNS and SNI (src/net/idn.c). */
+	if (fs_idn_forms(domain, j->ev.domain, sizeof(j->ev.domain), j->ev.domain_ascii, sizeof(j->ev.domain_ascii),
+	    idnerr, sizeof(idnerr)) != 0) {
+		FS_EV_SET(j->ev.domain, domain);
+		FS_EV_SET(j->ev.domain_ascii, domain);
+	}
 	FS_EV_SET(j->ev.params.from, e->o.from);
 	j->ev.params.have_client_cert = e->o.client_cert != NULL;
 	j->ev.params.timeout_ms = e->o.timeout_ms;
@@ -294,7 +300,7 @@ job_start(struct fs_engine *e, const char *domain)
 		}
 		s->j = j;
 		s->tls = t == 1;
-		snprintf(name, sizeof(name), "_%s-server._tcp.%s", t ? "xmpps" : "xmpp", domain);
+		snprintf(name, sizeof(name), "_%s-server._tcp.%s", t ? "xmpps" : "xmpp", j->ev.domain_ascii);
 		fs_dns_srv(e->dns, name, srv_done, s);
 	}
 }

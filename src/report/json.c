@@ -194,6 +194,9 @@ fs_assessment_to_json(const struct fs_assessment *a)
 		json_decref(reasons);
 		return NULL;
 	}
+	/* An internationalized domain: the A-label form too (written only then, so other records read as before). */
+	if (a->domain_ascii[0] != '\0')
+		json_object_set_new(o, "domain_ascii", fs_json_string_lossy(a->domain_ascii));
 	if (a->keys & FS_K_ROW)
 		json_object_set_new(o, "row", a->row > 0 ? json_integer(a->row) : json_null());
 	json_object_set_new(o, "negotiated", a->negotiated != 0 ? json_string(fs_method_name(a->negotiated)) :
@@ -489,6 +492,7 @@ fs_assessment_from_json(const json_t *o, struct fs_assessment *a, char *err, siz
 		return -1;
 	}
 	FS_EV_SET(a->domain, jstr(o, "domain"));
+	FS_EV_SET(a->domain_ascii, jstr(o, "domain_ascii"));
 	if (fs_verdict_parse(jstr(o, "verdict"), &a->verdict) != 0) {
 		snprintf(err, errlen, "%.200s: the record has no known verdict", a->domain);
 		return -1;

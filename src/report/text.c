@@ -193,6 +193,11 @@ fs_report_text_partner(FILE *f, const struct fs_assessment *a, bool color, int v
 
 	fputc('\n', f);
 	put(f, a->domain);
+	if (a->domain_ascii[0] != '\0') {
+		fputs(" (", f);
+		put(f, a->domain_ascii);
+		fputc(')', f);
+	}
 	fprintf(f, ": %s%s%s\n", verdict_color(a->verdict, color), fs_verdict_name(a->verdict), color ? "\033[0m" : "");
 	for (i = 0; i < a->nendpoints; i++)
 		endpoint_text(f, &a->endpoints[i]);
