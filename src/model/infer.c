@@ -51,6 +51,12 @@ problem(struct fs_inference *r, enum fs_problem_code code, const char *fmt, ...)
 	}
 }
 
+void
+fs_infer_add_problem(struct fs_inference *r, enum fs_problem_code code, const char *text)
+{
+	problem(r, code, "%s", text);
+}
+
 static bool
 is(const char *a, const char *b)
 {
@@ -595,6 +601,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 	x.have_cert = d->params.have_client_cert;
 	x.r = r;
 	snprintf(x.where, sizeof(x.where), "[%s]:%d", x.ep->address, x.ep->port);
+	fs_infer_dane(d, x.ep, x.where, r);
 	if (!endpoint_reached(&x))
 		return;
 	gather(&x);

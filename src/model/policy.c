@@ -127,6 +127,8 @@ problem_degrades(enum fs_problem_code code)
 	case FS_P_DISAGREE:
 	case FS_P_TLS_FAILED:
 	case FS_P_STARTTLS_REFUSED:
+	case FS_P_DNSSEC_BOGUS:       /* validating servers cannot find or use this endpoint */
+	case FS_P_DANE_MISMATCH:      /* DANE-validating servers refuse the certificate (RFC 7673 §3) */
 		return true;
 	default:
 		return false;

@@ -10,6 +10,7 @@
 
 #include <openssl/err.h>
 
+#include "fedscan/dane.h"
 #include "fedscan/log.h"
 #include "fedscan/tls.h"
 #include "net/engine_int.h"
@@ -357,7 +358,10 @@ do_handshake(struct conn *c)
 		if (c->inbound)
 			fs_tls_record_client(c->ssl, fs_authority_peer(fs_drive_authority(c->drv)), &c->in->oev);
 		else
+		{
 			fs_tls_record(c->ssl, c->job->ev.domain, &c->ev->tls);
+			fs_dane_check(c->ssl, c->job->ev.domain_ascii, &c->job->ev.endpoints[c->epi], &c->ev->tls);
+		}
 		deliver(c, FS_PEV_TLS_UP, NULL);
 		return;
 	}

@@ -111,6 +111,9 @@ endpoint_json(const struct fs_endpoint_assess *e)
 	json_object_set_new(o, "effective", setting_json(&e->eff, e->keys));
 	if (!e->reachable)
 		json_object_set_new(o, "error", fs_json_string_lossy(e->error));
+	/* Written only with --dnssec: every other record reads as before. */
+	if (e->dane.looked_up)
+		json_object_set_new(o, "dnssec", fs_dane_ev_to_json(&e->dane));
 	/* Written only when true: every other record reads as before. */
 	if (e->eff.local_unreachable)
 		json_object_set_new(o, "local_unreachable", json_true());
@@ -174,8 +177,15 @@ expected_json(const struct fs_expectation *x)
 static json_t *
 dns_json(const struct fs_dns_ev *dns)
 {
-	return json_pack("{s:b, s:b, s:b, s:b, s:o}", "srv", dns->srv_found, "srv_tls", dns->srv_tls_found,
+	json_t *o = json_pack("{s:b, s:b, s:b, s:b, s:o}", "srv", dns->srv_found, "srv_tls", dns->srv_tls_found,
 	    "srv_no_service", dns->srv_dot, "failed", dns->failed, "error", fs_json_string_lossy(dns->error));
+
+	/* --dnssec: the SRV answers' states (written only then, so other records read as before). */
+	if (o != NULL && (dns->srv_dnssec != FS_DNSSEC_UNKNOWN || dns->srv_tls_dnssec != FS_DNSSEC_UNKNOWN)) {
+		json_object_set_new(o, "srv_dnssec", json_string(fs_dnssec_name(dns->srv_dnssec)));
+		json_object_set_new(o, "srv_tls_dnssec", json_string(fs_dnssec_name(dns->srv_tls_dnssec)));
+	}
+	return o;
 }
 
 json_t *
@@ -335,6 +345,7 @@ tls_facts_read(const json_t *conns, struct fs_tls_facts *t)
 		FS_EV_SET(t->sha256, jstr(cert, "sha256"));
 		t->chain_ok = jbool(x, "chain_ok");
 		t->name_ok = jbool(x, "name_ok");
+		FS_EV_SET(t->spki_sha256, jstr(cert, "spki_sha256"));
 		return;
 	}
 }
@@ -365,6 +376,7 @@ endpoint_read(const json_t *o, struct fs_endpoint_assess *e, char *err, size_t e
 	e->eff.reachable = e->reachable;
 	FS_EV_SET(e->error, jstr(o, "error"));
 	e->eff.local_unreachable = jbool(o, "local_unreachable");
+	fs_dane_ev_from_json(json_object_get(o, "dnssec"), &e->dane);
 	if (json_is_array(conns)) {
 		e->keys |= FS_K_CONNECTIONS;
 		e->record = json_incref((json_t *)conns);
@@ -462,6 +474,8 @@ partner_read(const json_t *o, struct fs_assessment *a)
 		a->dns.srv_dot = jbool(dns, "srv_no_service");
 		a->dns.failed = jbool(dns, "failed");
 		FS_EV_SET(a->dns.error, jstr(dns, "error"));
+		a->dns.srv_dnssec = fs_dnssec_parse(jstr(dns, "srv_dnssec"));
+		a->dns.srv_tls_dnssec = fs_dnssec_parse(jstr(dns, "srv_tls_dnssec"));
 	}
 	if (json_is_string(json_object_get(o, "from")))
 		a->keys |= FS_K_FROM;

@@ -27,6 +27,7 @@ INTEGRATION_TESTS = \
 	tests/integration/srv_endpoints.test \
 	tests/integration/no_ipv6.test \
 	tests/integration/idn.test \
+	tests/integration/dane.test \
 	tests/integration/ejabberd.test \
 	tests/integration/authoritative.test \
 	tests/integration/report_html.test \
