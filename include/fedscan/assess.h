@@ -47,6 +47,7 @@ struct fs_tls_facts {
 	char sha256[FS_EV_TEXT];
 	bool chain_ok;
 	bool name_ok;
+	char spki_sha256[FS_EV_TEXT]; /* the "3 1 1" TLSA record the partner could publish */
 };
 
 /*
@@ -73,6 +74,7 @@ struct fs_endpoint_assess {
 	char error[FS_EV_TEXT];       /* why it is not reachable */
 	struct fs_inference eff;
 	struct fs_tls_facts tls;
+	struct fs_dane_ev dane;       /* DNSSEC and DANE (looked_up false without --dnssec) */
 	unsigned nconns;
 	struct fs_conn_ev *conns;     /* owned: each connection's evidence, in plan order (a live audit) */
 	json_t *record;               /* owned: the connections as recorded (read back from the store), else NULL */
@@ -106,7 +108,8 @@ struct fs_outbound_assess {
 
 /* A partner's whole assessment. */
 struct fs_assessment {
-	char domain[FS_EV_TEXT];
+	char domain[FS_EV_TEXT];                /* U-labels (RFC 7622 §3.2) */
+	char domain_ascii[FS_EV_TEXT];          /* A-labels, what DNS and SNI carried; "" when the same as domain */
 	unsigned nendpoints;
 	struct fs_endpoint_assess *endpoints;   /* owned */
 	struct fs_inference eff;                /* the domain's effective setting */

@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "fedscan/evidence.h"
+
 struct event_base;
 struct fs_dns;
 
@@ -41,6 +43,18 @@ void fs_dns_free(struct fs_dns *d);
 void fs_dns_srv(struct fs_dns *d, const char *name, fs_dns_srv_cb cb, void *ud);
 /* Look up A and AAAA records (or parse a literal) for host; cb fires exactly once. */
 void fs_dns_addr(struct fs_dns *d, const char *host, fs_dns_addr_cb cb, void *ud);
+/*
+ * A raw answer with its DNSSEC state: rcode (0 NOERROR, 3 NXDOMAIN ...) and the answer's bytes (NULL when
+ * none). err says what failed when st is FS_DNSSEC_UNKNOWN.
+ */
+typedef void (*fs_dns_raw_cb)(void *ud, enum fs_dnssec st, int rcode, const unsigned char *abuf, int alen,
+    const char *err);
+/*
+ * Ask the resolver for name/type with the AD bit set (RFC 6840 §5.7) and read the AD bit of the answer; on
+ * SERVFAIL ask again with CD set: an answer then means the data is bogus. Not cached; cb fires exactly once,
+ * from the event loop (or at once when memory runs out).
+ */
+void fs_dns_secure(struct fs_dns *d, const char *name, int type, fs_dns_raw_cb cb, void *ud);
 /* What the resolver has done so far. */
 void fs_dns_get_stats(const struct fs_dns *d, struct fs_dns_stats *out);
 

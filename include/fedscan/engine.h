@@ -17,6 +17,7 @@ struct fs_engine_opts {
 	const char *connect_host;  /* --connect: skip DNS, probe this host */
 	int connect_port;          /* 0: 5269 */
 	bool direct_tls;           /* --direct-tls with --connect */
+	bool dnssec;               /* --dnssec: DNSSEC states and TLSA records through a validating resolver */
 	long timeout_ms;           /* per connection */
 	unsigned concurrency;      /* domains in flight */
 	size_t max_conn_bytes;     /* bytes read per connection */

@@ -62,6 +62,7 @@ struct fs_cert_ev {
 	char key[FS_EV_SHORT];        /* "RSA 2048", "EC prime256v1" */
 	char sig_alg[FS_EV_SHORT];
 	int chain_len;
+	char spki_sha256[FS_EV_TEXT]; /* hex SHA-256 of the SubjectPublicKeyInfo: the "3 1 1" TLSA record to publish */
 };
 
 struct fs_tls_ev {
@@ -81,6 +82,8 @@ struct fs_tls_ev {
 	bool expired;
 	long injected_bytes;          /* bytes after <proceed/> before the handshake, discarded */
 	bool hidden;                  /* passive: the certificate and CertificateRequest were not visible (TLS 1.3, resumption) */
+	bool dane_checked;            /* the chain was checked against the endpoint's usable TLSA records */
+	bool dane_ok;                 /* ... and matched one (RFC 6698 §2.1 usages, via OpenSSL's DANE) */
 	struct fs_cert_ev cert;
 };
 
@@ -139,6 +142,38 @@ struct fs_conn_ev {
 	long duration_ms;
 	bool post_hidden;             /* passive: what followed the TLS handshake was encrypted, not seen */
 	char stream[FS_EV_TEXT];      /* the TCP stream: "LOCAL_ADDR:PORT > PEER_ADDR:PORT" (find it in a capture) */
+	bool local_unreachable;       /* connect() failed at once because of this host (no route or source address
+	                               * for the family): not the partner's doing (fedscan(1), JSON) */
+};
+
+/* What a validating resolver said of an answer (RFC 4035 §3.2.3 AD bit, RFC 4035 §3.2.2 CD bit). */
+enum fs_dnssec {
+	FS_DNSSEC_UNKNOWN = 0,    /* not asked, or the lookup failed for another reason */
+	FS_DNSSEC_INSECURE,       /* answered without AD: unsigned, or a resolver that does not validate */
+	FS_DNSSEC_SECURE,         /* answered with AD */
+	FS_DNSSEC_BOGUS,          /* SERVFAIL, yet answered with CD set: validation failed */
+};
+
+/* What DANE (RFC 6698, RFC 7673) made of an endpoint's certificate. */
+enum fs_dane_result {
+	FS_DANE_NOT_CHECKED = 0,  /* no usable TLSA records, or no handshake */
+	FS_DANE_VALID,            /* the chain matched a TLSA record */
+	FS_DANE_MISMATCH,         /* it matched none */
+};
+
+/* DNSSEC and DANE facts of one endpoint (fedscan(1), DNSSEC AND DANE). */
+struct fs_dane_ev {
+	bool looked_up;               /* asked: every endpoint found through DNS (not --connect) */
+	enum fs_dnssec srv;           /* the SRV answer that named it (unknown for a fallback endpoint) */
+	enum fs_dnssec addr;          /* its host's A and AAAA answers, the weaker of the two */
+	enum fs_dnssec tlsa;          /* the TLSA answer */
+	char tlsa_name[FS_EV_TEXT];   /* _PORT._tcp.HOST */
+	unsigned ntlsa;               /* TLSA records in the answer */
+	char tlsa_records[FS_EV_LONG];/* "U S M HEX" per record, "; " between (those that fit) */
+	bool usable;                  /* RFC 7673 §3: SRV (if any) and TLSA secure, with records: DANE applies */
+	enum fs_dane_result result;
+	char detail[FS_EV_TEXT];      /* the matched record, or why none matched */
+	char error[FS_EV_TEXT];       /* lookups that failed, and DNSSEC validation failures, in words */
 };
 
 /* Where an endpoint came from. */
@@ -151,6 +186,7 @@ struct fs_endpoint_ev {
 	enum fs_ep_source source;
 	int priority, weight;
 	bool direct_tls;
+	struct fs_dane_ev dane;
 	unsigned nconns;
 	struct fs_conn_ev conns[FS_CONN_KIND_LAST];
 };
@@ -161,6 +197,8 @@ struct fs_dns_ev {
 	bool srv_tls_found;           /* _xmpps-server._tcp answered with records */
 	bool srv_dot;                 /* _xmpp-server target "." : no service */
 	bool failed;                  /* a lookup failed for another reason than "no such name/records" */
+	enum fs_dnssec srv_dnssec;    /* the _xmpp-server._tcp answer's DNSSEC state */
+	enum fs_dnssec srv_tls_dnssec;/* the _xmpps-server._tcp answer's */
 	char error[FS_EV_TEXT];       /* resolution problems, in words */
 };
 
@@ -197,7 +235,8 @@ struct fs_probe_params {
 };
 
 struct fs_domain_ev {
-	char domain[FS_EV_TEXT];
+	char domain[FS_EV_TEXT];            /* U-labels: the XMPP domainpart, stream to and db:result (RFC 7622 §3.2) */
+	char domain_ascii[FS_EV_TEXT];      /* A-labels: what DNS and TLS SNI carry (RFC 5891); = domain when ASCII */
 	struct fs_probe_params params;
 	struct fs_dns_ev dns;
 	unsigned nendpoints;
@@ -209,6 +248,12 @@ struct fs_domain_ev {
 
 /* Contract spelling of an endpoint source ("srv", "srv-tls", "fallback", "connect", "passive": seen in a capture). */
 const char *fs_ep_source_name(enum fs_ep_source s);
+/* Contract name of a DNSSEC state: "secure", "insecure", "bogus", "unknown". */
+const char *fs_dnssec_name(enum fs_dnssec st);
+/* An endpoint's DANE outcome: "valid", "mismatch", "not-checked", "no-tlsa", "insecure", "bogus", "unknown". */
+const char *fs_dane_status(const struct fs_dane_ev *ev);
+/* Parse a DNSSEC state's name; unknown for anything else. */
+enum fs_dnssec fs_dnssec_parse(const char *s);
 /* Short name of a connection kind ("starttls", "plain", "direct-tls", "starttls-nocert", "dialback-cert"). */
 const char *fs_conn_kind_name(enum fs_conn_kind k);
 /* Name of a dialback outcome ("valid", "invalid", "error", "stream-error", "closed", "timeout", "not-sent"). */

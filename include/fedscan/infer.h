@@ -22,6 +22,8 @@ enum fs_problem_code {
 	FS_P_SASL_FAILED,     /* SASL EXTERNAL refused our certificate */
 	FS_P_DISAGREE,        /* the endpoints disagree */
 	FS_P_ENDPOINT_DOWN,   /* one endpoint did not answer while others did */
+	FS_P_DNSSEC_BOGUS,    /* DNSSEC validation failed for an SRV, address or TLSA answer */
+	FS_P_DANE_MISMATCH,   /* the certificate matches none of the usable TLSA records (RFC 7673) */
 };
 
 #define FS_INFER_LINES 24
@@ -42,6 +44,8 @@ struct fs_inference {
 	bool tls_failed;     /* rule T9 */
 	bool tls_used;       /* a handshake completed */
 	bool dns_failed;     /* no endpoint, and DNS failed (not NXDOMAIN): an error, not unreachable */
+	bool local_unreachable; /* endpoint: every connection failed because of this host (no IPv6 route ...);
+	                         * domain: every endpoint did, so the audit could not be done from here */
 	bool cert_problem;   /* chain, name or expiry problems: SASL over TLS with this partner fails */
 	unsigned nlines;
 	char lines[FS_INFER_LINES][FS_EV_TEXT];      /* evidence lines, rule id first: "T3: ..." */
@@ -58,6 +62,12 @@ void fs_infer_endpoint(const struct fs_domain_ev *d, unsigned ep, long long now,
 void fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference *out);
 /* The same from the endpoints' inferences already made (eps[i] for d->endpoints[i]): each endpoint inferred once. */
 void fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *eps, struct fs_inference *out);
+
+/* Add a problem line to r (dropped when already there or when FS_INFER_PROBLEMS are). */
+void fs_infer_add_problem(struct fs_inference *r, enum fs_problem_code code, const char *text);
+/* The DNSSEC and DANE problems of endpoint ep (fedscan(1), DNSSEC AND DANE); where is "[ADDR]:PORT". */
+void fs_infer_dane(const struct fs_domain_ev *d, const struct fs_endpoint_ev *ep, const char *where,
+    struct fs_inference *r);
 
 /* Contract-free name of a confidence ("high", "medium", "low", "none"). */
 const char *fs_conf_name(enum fs_conf c);

@@ -298,6 +298,7 @@ set_flag(struct fs_cli *cli, const struct fs_option *o, unsigned bit)
 	switch (o->id) {
 	case FS_O_NO_DB: cli->no_db = true; break;
 	case FS_O_DIRECT_TLS: cli->eng.direct_tls = true; break;
+	case FS_O_DNSSEC: cli->eng.dnssec = true; break;
 	case FS_O_JSON: cli->json = true; break;
 	case FS_O_LIST_PROBES: cli->list_probes = true; break;
 	case FS_O_QUIET: cli->verbose = -1; break;

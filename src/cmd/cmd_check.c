@@ -9,6 +9,7 @@
 
 #include "fedscan/capture.h"
 #include "fedscan/err.h"
+#include "fedscan/idn.h"
 #include "fedscan/log.h"
 #include "fedscan/policyfile.h"
 #include "fedscan/report.h"
@@ -50,7 +51,7 @@ fs_cmd_check(struct fs_cli *cli)
 	struct fs_engine *e = NULL;
 	struct fs_capture *cap = NULL;
 	json_t *capj = NULL;
-	char err[512];
+	char err[512], ubuf[FS_EV_TEXT], abuf[FS_EV_TEXT];
 	int i, rc = FS_EXIT_ERROR;
 
 	memset(&run, 0, sizeof(run));
@@ -67,6 +68,13 @@ fs_cmd_check(struct fs_cli *cli)
 			fputs("fedscan: check: '", stderr);
 			fs_fputs_safe(d, stderr);
 			fputs("' is not a domain name\n", stderr);
+			return FS_EXIT_USAGE;
+		}
+		/* Either IDN form is accepted (RFC 5891); what is neither is refused here, not looked up. */
+		if (fs_idn_forms(d, ubuf, sizeof(ubuf), abuf, sizeof(abuf), err, sizeof(err)) != 0) {
+			fputs("fedscan: check: '", stderr);
+			fs_fputs_safe(d, stderr);
+			fprintf(stderr, "' is not a valid internationalized domain name: %s\n", err);
 			return FS_EXIT_USAGE;
 		}
 	}

@@ -42,6 +42,8 @@ const struct fs_option fs_options[FS_O__COUNT] = {
 	    NULL, 0 },
 	[FS_O_RESOLVER] = { FS_O_RESOLVER, "resolver", 0, FS_OT_STRING, "ADDR[:PORT]", 0, 0, NULL, CHECK, 0, NULL,
 	    "use this DNS server", NULL, 0 },
+	[FS_O_DNSSEC] = { FS_O_DNSSEC, "dnssec", 0, FS_OT_FLAG, NULL, 0, 0, NULL, CHECK, 0, NULL,
+	    "DNSSEC states and DANE (TLSA) per endpoint; needs a validating resolver", NULL, 0 },
 	[FS_O_LISTEN] = { FS_O_LISTEN, "listen", 0, FS_OT_HOSTPORT, "ADDR[:PORT]", 0, 0, NULL, CHECK, 0, NULL,
 	    "authoritative mode: answer the partners' dialback connect-back for --from", "listen", LOCAL },
 	[FS_O_TIMEOUT] = { FS_O_TIMEOUT, "timeout", 0, FS_OT_SECONDS, "SECONDS", 0.1, 3600, "15", CHECK, 0, NULL,

@@ -58,6 +58,7 @@ tls_facts(const struct fs_endpoint_ev *ep, struct fs_tls_facts *t)
 		FS_EV_SET(t->sha256, c->tls.cert.sha256);
 		t->chain_ok = c->tls.chain_ok;
 		t->name_ok = c->tls.name_ok;
+		FS_EV_SET(t->spki_sha256, c->tls.cert.spki_sha256);
 		return;
 	}
 }
@@ -81,6 +82,7 @@ assess_endpoint(const struct fs_domain_ev *d, unsigned i, long long now, struct 
 	e->reachable = e->eff.reachable;
 	FS_EV_SET(e->error, e->eff.error);
 	tls_facts(ep, &e->tls);
+	e->dane = ep->dane;
 	if ((e->conns = calloc(FS_CONN_KIND_LAST, sizeof(*e->conns))) == NULL)
 		return -1;
 	for (k = 0; k < FS_CONN_KIND_LAST; k++)
@@ -210,6 +212,8 @@ fs_assess(const struct fs_domain_ev *d, long long now, const struct fs_setting *
 
 	memset(out, 0, sizeof(*out));
 	FS_EV_SET(out->domain, d->domain);
+	if (d->domain_ascii[0] != '\0' && strcmp(d->domain_ascii, d->domain) != 0)
+		FS_EV_SET(out->domain_ascii, d->domain_ascii);
 	out->keys = FS_K_ALL;
 	out->dns = d->dns;
 	FS_EV_SET(out->from, d->params.from);

@@ -167,3 +167,25 @@ fs_ev_db_pending(const struct fs_dialback_ev *db)
 	return db->result == FS_DB_TIMEOUT ||
 	    (db->result == FS_DB_STREAM_ERROR && strcmp(db->condition, "connection-timeout") == 0);
 }
+
+const char *
+fs_dnssec_name(enum fs_dnssec st)
+{
+	switch (st) {
+	case FS_DNSSEC_SECURE: return "secure";
+	case FS_DNSSEC_INSECURE: return "insecure";
+	case FS_DNSSEC_BOGUS: return "bogus";
+	default: return "unknown";
+	}
+}
+
+enum fs_dnssec
+fs_dnssec_parse(const char *s)
+{
+	enum fs_dnssec st;
+
+	for (st = FS_DNSSEC_INSECURE; st <= FS_DNSSEC_BOGUS; st++)
+		if (strcmp(s, fs_dnssec_name(st)) == 0)
+			return st;
+	return FS_DNSSEC_UNKNOWN;
+}

@@ -51,6 +51,12 @@ problem(struct fs_inference *r, enum fs_problem_code code, const char *fmt, ...)
 	}
 }
 
+void
+fs_infer_add_problem(struct fs_inference *r, enum fs_problem_code code, const char *text)
+{
+	problem(r, code, "%s", text);
+}
+
 static bool
 is(const char *a, const char *b)
 {
@@ -513,12 +519,14 @@ endpoint_reached(struct ep_ctx *x)
 {
 	struct fs_inference *r = x->r;
 	const struct fs_conn_ev *c;
-	unsigned i;
+	unsigned i, nattempted = 0, nlocal = 0;
 
 	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
 		c = &x->ep->conns[i];
 		if (!c->attempted)
 			continue;
+		nattempted++;
+		nlocal += c->local_unreachable;
 		if (c->connected)
 			r->connected = true;
 		if (spoke_xmpp(c))
@@ -532,7 +540,11 @@ endpoint_reached(struct ep_ctx *x)
 	if (r->reachable)
 		return true;
 	c = x->c1->attempted ? x->c1 : (x->c3->attempted ? x->c3 : x->c2);
-	if (!r->connected)
+	/* No route from here to the address's family: a fact about the auditing host (fedscan(1), IPv6). */
+	r->local_unreachable = nattempted > 0 && nlocal == nattempted;
+	if (r->local_unreachable)
+		snprintf(r->error, sizeof(r->error), "%s: %s", x->where, c->connect_error);
+	else if (!r->connected)
 		snprintf(r->error, sizeof(r->error), "%s: cannot connect: %s", x->where,
 		    c->connect_error[0] ? c->connect_error : c->close_reason);
 	else
@@ -589,6 +601,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 	x.have_cert = d->params.have_client_cert;
 	x.r = r;
 	snprintf(x.where, sizeof(x.where), "[%s]:%d", x.ep->address, x.ep->port);
+	fs_infer_dane(d, x.ep, x.where, r);
 	if (!endpoint_reached(&x))
 		return;
 	gather(&x);
@@ -659,6 +672,7 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 	unsigned i, k, nreach = 0;
 	bool dt = false, ds = false, dd = false;
 	char names[FS_EV_LONG] = "", word[FS_EV_TEXT];
+	unsigned nlocal = 0;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < d->nendpoints; i++) {
@@ -668,7 +682,9 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		r->connected |= e.connected;
 		r->xmpp_error |= e.xmpp_error;
 		if (!e.reachable) {
-			if (r->error[0] == '\0')
+			/* An endpoint this host cannot reach explains nothing while another one may. */
+			nlocal += e.local_unreachable;
+			if (r->error[0] == '\0' && !e.local_unreachable)
 				FS_EV_SET(r->error, e.error);
 			continue;
 		}
@@ -716,7 +732,7 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		    dd ? "Dialback" : "", names);
 	for (i = 0; i < d->nendpoints; i++) {
 		ep = &eps[i];
-		if (!ep->reachable && nreach > 0)
+		if (!ep->reachable && nreach > 0 && !ep->local_unreachable)
 			problem(r, FS_P_ENDPOINT_DOWN, "endpoint %s (%s) did not answer as an XMPP server: %s",
 			    d->endpoints[i].address, d->endpoints[i].host, ep->error);
 	}
@@ -729,6 +745,14 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 			FS_EV_SET(r->error, "no endpoint found");
 		/* The resolver itself failed: the scan could not be done, which says nothing about the partner. */
 		r->dns_failed = d->dns.failed;
+	}
+	if (!r->reachable && d->nendpoints > 0 && nlocal == d->nendpoints) {
+		/* Every endpoint is out of this host's reach: the audit could not be done here (an error). */
+		r->local_unreachable = true;
+		snprintf(r->error, sizeof(r->error), "the audit cannot be done from this host: no endpoint is within its "
+		    "reach (%s)", eps[0].error);
+	} else if (!r->reachable && r->error[0] == '\0' && nlocal > 0) {
+		FS_EV_SET(r->error, eps[0].error);
 	}
 	if (!r->reachable) {
 		FS_EV_SET(r->tls_unknown, r->error);

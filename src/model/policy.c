@@ -127,6 +127,8 @@ problem_degrades(enum fs_problem_code code)
 	case FS_P_DISAGREE:
 	case FS_P_TLS_FAILED:
 	case FS_P_STARTTLS_REFUSED:
+	case FS_P_DNSSEC_BOGUS:       /* validating servers cannot find or use this endpoint */
+	case FS_P_DANE_MISMATCH:      /* DANE-validating servers refuse the certificate (RFC 7673 §3) */
 		return true;
 	default:
 		return false;
@@ -140,7 +142,8 @@ fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf
 
 	if (!inf->reachable) {
 		memset(c, 0, sizeof(*c));
-		c->verdict = inf->xmpp_error || inf->dns_failed ? FS_VERDICT_ERROR : FS_VERDICT_UNREACHABLE;
+		c->verdict = inf->xmpp_error || inf->dns_failed || inf->local_unreachable ? FS_VERDICT_ERROR :
+		    FS_VERDICT_UNREACHABLE;
 		reason(c, FS_R_UNREACHABLE, FS_P_OTHER, "%s", inf->error[0] ? inf->error : "no endpoint answered as an XMPP server");
 		return;
 	}

@@ -10,9 +10,11 @@
 
 #include <openssl/err.h>
 
+#include "fedscan/dane.h"
 #include "fedscan/log.h"
 #include "fedscan/tls.h"
 #include "net/engine_int.h"
+#include "net/reach.h"
 
 static void conn_step(struct conn *c);
 static void on_quiet(evutil_socket_t fd, short what, void *arg);
@@ -161,7 +163,7 @@ start_handshake(struct conn *c)
 	if (c->inbound)
 		c->ssl = fs_tls_server_session(c->e->tls, c->fd);
 	else
-		c->ssl = fs_tls_session(j->e->tls, c->fd, j->ev.domain, c->direct,
+		c->ssl = fs_tls_session(j->e->tls, c->fd, j->ev.domain_ascii, c->direct,
 		    fs_session_uses_client_cert(fs_drive_session(c->drv)), &c->ev->tls);
 	if (c->ssl == NULL) {
 		FS_EV_SET(c->ev->tls.error, "cannot create a TLS session");
@@ -356,7 +358,10 @@ do_handshake(struct conn *c)
 		if (c->inbound)
 			fs_tls_record_client(c->ssl, fs_authority_peer(fs_drive_authority(c->drv)), &c->in->oev);
 		else
+		{
 			fs_tls_record(c->ssl, c->job->ev.domain, &c->ev->tls);
+			fs_dane_check(c->ssl, c->job->ev.domain_ascii, &c->job->ev.endpoints[c->epi], &c->ev->tls);
+		}
 		deliver(c, FS_PEV_TLS_UP, NULL);
 		return;
 	}
@@ -530,6 +535,8 @@ conn_open(struct conn *c)
 	if (c->fd < 0) {
 		FS_EV_SET(ev->connect_error, strerror(errno));
 		FS_EV_SET(ev->close_reason, strerror(errno));
+		if (fs_reach_local_errno(errno))  /* this host has no way to that family: not the partner's doing */
+			fs_reach_note_local(ev, errno, ss.ss_family);
 		goto fail;
 	}
 	c->rd = event_new(e->base, c->fd, EV_READ | EV_PERSIST, conn_on_io, c);
@@ -555,6 +562,8 @@ conn_open(struct conn *c)
 	if (connect(c->fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
 		FS_EV_SET(ev->connect_error, strerror(errno));
 		FS_EV_SET(ev->close_reason, strerror(errno));
+		if (fs_reach_local_errno(errno))  /* this host has no way to that family: not the partner's doing */
+			fs_reach_note_local(ev, errno, ss.ss_family);
 		goto fail;
 	}
 	record_stream(c->fd, ep, ev);

@@ -62,6 +62,7 @@ struct target {
 	int port, priority, weight;
 	enum fs_ep_source source;
 	bool direct;
+	struct fs_dane_ev dane;  /* --dnssec: DNSSEC states and TLSA records (src/net/dane.c) */
 };
 
 struct job {

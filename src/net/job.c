@@ -8,7 +8,9 @@
 
 #include <openssl/rand.h>
 
+#include "fedscan/dane.h"
 #include "fedscan/dns.h"
+#include "fedscan/idn.h"
 #include "net/engine_int.h"
 
 struct addr_ctx {
@@ -65,6 +67,8 @@ probe_env(const struct job *j, unsigned epi, struct fs_probe_env *env)
 	env->endpoint_direct_tls = j->ev.endpoints[epi].direct_tls;
 }
 
+static void dane_to_endpoints(struct job *j);
+
 static void
 start_probes(struct job *j)
 {
@@ -76,6 +80,7 @@ start_probes(struct job *j)
 	 * descriptors) must not let job_maybe_done() free the job under this loop.
 	 */
 	j->probing = false;
+	dane_to_endpoints(j);
 	for (i = 0; i < j->ev.nendpoints; i++) {
 		probe_env(j, i, &env);
 		for (k = 0; fs_probes[k] != NULL; k++)
@@ -154,6 +159,54 @@ addr_done(void *ud, int status, const char *err, const struct sockaddr_storage *
 		start_probes(j);
 }
 
+/* ---- --dnssec: DNSSEC and DANE per target (src/net/dane.c): its states and TLSA records, for its endpoints ---- */
+
+static void
+dane_done(void *ud, const struct fs_dane_ev *ev)
+{
+	struct addr_ctx *a = ud;
+	struct job *j = a->j;
+	struct target *t = &j->targets[a->t];
+
+	free(a);
+	t->dane = *ev;
+	fs_dane_decide(&t->dane, t->source == FS_SRC_SRV || t->source == FS_SRC_SRV_TLS);
+	if (--j->pending == 0)
+		start_probes(j);
+}
+
+static void
+dane_lookups(struct job *j)
+{
+	struct addr_ctx *a;
+	struct target *t;
+	unsigned i;
+
+	for (i = 0; i < j->ntargets && j->e->o.dnssec; i++) {
+		t = &j->targets[i];
+		if (t->source == FS_SRC_CONNECT || (a = malloc(sizeof(*a))) == NULL)
+			continue;
+		a->j = j;
+		a->t = i;
+		j->pending++;
+		fs_dane_lookup(j->e->dns, t->host, t->port, t->source == FS_SRC_SRV_TLS ? j->ev.dns.srv_tls_dnssec :
+		    t->source == FS_SRC_SRV ? j->ev.dns.srv_dnssec : FS_DNSSEC_UNKNOWN, dane_done, a);
+	}
+}
+
+static void
+dane_to_endpoints(struct job *j)
+{
+	struct fs_endpoint_ev *ep;
+	unsigned i, k;
+
+	for (i = 0; i < j->ev.nendpoints; i++)
+		for (ep = &j->ev.endpoints[i], k = 0; k < j->ntargets; k++)
+			if (strcasecmp(j->targets[k].host, ep->host) == 0 && j->targets[k].port == ep->port &&
+			    j->targets[k].direct == ep->direct_tls)
+				ep->dane = j->targets[k].dane;
+}
+
 static void
 resolve_targets(struct job *j)
 {
@@ -164,7 +217,8 @@ resolve_targets(struct job *j)
 		start_probes(j);
 		return;
 	}
-	j->pending += n;
+	j->pending += n + 1;      /* + 1: dane_lookups() may answer at once */
+	dane_lookups(j);
 	for (i = 0; i < n; i++) {
 		if ((a = malloc(sizeof(*a))) == NULL) {
 			j->pending--;
@@ -174,6 +228,8 @@ resolve_targets(struct job *j)
 		a->t = i;
 		fs_dns_addr(j->e->dns, j->targets[i].host, addr_done, a);
 	}
+	if (--j->pending == 0)
+		start_probes(j);
 }
 
 static int
@@ -204,7 +260,7 @@ add_target(struct job *j, const char *host, int port, int prio, int weight, enum
 }
 
 static void
-srv_done(void *ud, int status, const char *err, const struct fs_srv_rec *recs, unsigned n)
+srv_done(void *ud, int status, const char *err, const struct fs_srv_rec *recs, unsigned n, enum fs_dnssec st)
 {
 	struct srv_ctx *s = ud;
 	struct job *j = s->j;
@@ -213,6 +269,15 @@ srv_done(void *ud, int status, const char *err, const struct fs_srv_rec *recs, u
 	unsigned i;
 
 	free(s);
+	*(tls ? &j->ev.dns.srv_tls_dnssec : &j->ev.dns.srv_dnssec) = st;
+	if (st == FS_DNSSEC_BOGUS) {
+		/* The partner's signatures fail: a finding about the partner, not our resolver failing (DNSSEC). */
+		snprintf(msg, sizeof(msg), "DNSSEC validation failed for _%s-server._tcp.%s;", tls ? "xmpps" : "xmpp",
+		    j->ev.domain_ascii);
+		FS_EV_APPEND(j->ev.dns.error, msg);
+		status = 1;
+		err = NULL;
+	}
 	if (status < 0)
 		j->ev.dns.failed = true;
 	if (err != NULL && status <= 0) {
@@ -240,8 +305,9 @@ srv_done(void *ud, int status, const char *err, const struct fs_srv_rec *recs, u
 	if (!j->srv_done[0] || !j->srv_done[1])
 		return;
 	/* RFC 6120 §3.2.2: no SRV at all → the domain itself on 5269; "." → no service, no fallback. */
-	if (!j->ev.dns.srv_found && !j->ev.dns.srv_tls_found && !j->ev.dns.srv_dot)
-		add_target(j, j->ev.domain, 5269, 0, 0, FS_SRC_FALLBACK, false);
+	if (!j->ev.dns.srv_found && !j->ev.dns.srv_tls_found && !j->ev.dns.srv_dot &&
+	    j->ev.dns.srv_dnssec != FS_DNSSEC_BOGUS)  /* never the fallback of a bogus answer, as if NXDOMAIN */
+		add_target(j, j->ev.domain_ascii, 5269, 0, 0, FS_SRC_FALLBACK, false);
 	qsort(j->targets, j->ntargets, sizeof(j->targets[0]), target_cmp);
 	resolve_targets(j);
 }
@@ -252,7 +318,7 @@ job_start(struct fs_engine *e, const char *domain)
 	struct job *j;
 	struct srv_ctx *s;
 	unsigned char rnd[32];
-	char name[FS_DNS_NAME + 32];
+	char name[FS_DNS_NAME + 32], idnerr[FS_EV_TEXT];
 	int i, t;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
@@ -262,7 +328,12 @@ job_start(struct fs_engine *e, const char *domain)
 	TAILQ_INSERT_TAIL(&e->jobs, j, link);
 	e->running++;
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
-	FS_EV_SET(j->ev.domain, domain);
+	/* IDN: U-labels in the stream and dialback, A-labels in DNS and SNI (src/net/idn.c). */
+	if (fs_idn_forms(domain, j->ev.domain, sizeof(j->ev.domain), j->ev.domain_ascii, sizeof(j->ev.domain_ascii),
+	    idnerr, sizeof(idnerr)) != 0) {
+		FS_EV_SET(j->ev.domain, domain);
+		FS_EV_SET(j->ev.domain_ascii, domain);
+	}
 	FS_EV_SET(j->ev.params.from, e->o.from);
 	j->ev.params.have_client_cert = e->o.client_cert != NULL;
 	j->ev.params.timeout_ms = e->o.timeout_ms;
@@ -294,8 +365,8 @@ job_start(struct fs_engine *e, const char *domain)
 		}
 		s->j = j;
 		s->tls = t == 1;
-		snprintf(name, sizeof(name), "_%s-server._tcp.%s", t ? "xmpps" : "xmpp", domain);
-		fs_dns_srv(e->dns, name, srv_done, s);
+		snprintf(name, sizeof(name), "_%s-server._tcp.%s", t ? "xmpps" : "xmpp", j->ev.domain_ascii);
+		fs_dane_srv(e->dns, e->o.dnssec, name, srv_done, s);
 	}
 }
 

@@ -46,7 +46,7 @@ static const struct fdef cert_f[] = {
 	FB(struct fs_cert_ev, present), FS(struct fs_cert_ev, subject), FS(struct fs_cert_ev, issuer),
 	FS(struct fs_cert_ev, sans), FS(struct fs_cert_ev, not_before), FS(struct fs_cert_ev, not_after),
 	F64(struct fs_cert_ev, not_after_epoch), FS(struct fs_cert_ev, sha256), FS(struct fs_cert_ev, key),
-	FS(struct fs_cert_ev, sig_alg), FI(struct fs_cert_ev, chain_len), FEND
+	FS(struct fs_cert_ev, sig_alg), FI(struct fs_cert_ev, chain_len), FS(struct fs_cert_ev, spki_sha256), FEND
 };
 
 static const struct fdef tls_f[] = {
@@ -55,7 +55,7 @@ static const struct fdef tls_f[] = {
 	FB(struct fs_tls_ev, cert_requested), FB(struct fs_tls_ev, cert_sent), FB(struct fs_tls_ev, chain_ok),
 	FI(struct fs_tls_ev, verify_code), FS(struct fs_tls_ev, verify_error), FB(struct fs_tls_ev, name_ok),
 	FS(struct fs_tls_ev, name_match), FB(struct fs_tls_ev, expired), FL(struct fs_tls_ev, injected_bytes),
-	FB(struct fs_tls_ev, hidden),
+	FB(struct fs_tls_ev, hidden), FF(struct fs_tls_ev, dane_checked), FF(struct fs_tls_ev, dane_ok),
 	FSUB(struct fs_tls_ev, cert, cert_f), FEND
 };
 
@@ -82,7 +82,7 @@ static const struct fdef conn_f[] = {
 	FS(struct fs_conn_ev, see_other_host), FS(struct fs_conn_ev, close_reason), FB(struct fs_conn_ev, xml_error),
 	FB(struct fs_conn_ev, timed_out), FB(struct fs_conn_ev, peer_closed), FL(struct fs_conn_ev, bytes_in),
 	FL(struct fs_conn_ev, bytes_out), FL(struct fs_conn_ev, duration_ms), FB(struct fs_conn_ev, post_hidden),
-	FS(struct fs_conn_ev, stream), FEND
+	FS(struct fs_conn_ev, stream), FF(struct fs_conn_ev, local_unreachable), FEND
 };
 
 json_t *

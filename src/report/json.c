@@ -111,6 +111,12 @@ endpoint_json(const struct fs_endpoint_assess *e)
 	json_object_set_new(o, "effective", setting_json(&e->eff, e->keys));
 	if (!e->reachable)
 		json_object_set_new(o, "error", fs_json_string_lossy(e->error));
+	/* Written only with --dnssec: every other record reads as before. */
+	if (e->dane.looked_up)
+		json_object_set_new(o, "dnssec", fs_dane_ev_to_json(&e->dane));
+	/* Written only when true: every other record reads as before. */
+	if (e->eff.local_unreachable)
+		json_object_set_new(o, "local_unreachable", json_true());
 	if (e->keys & FS_K_CONNECTIONS)
 		json_object_set_new(o, "connections", connections_json(e));
 	return o;
@@ -171,8 +177,15 @@ expected_json(const struct fs_expectation *x)
 static json_t *
 dns_json(const struct fs_dns_ev *dns)
 {
-	return json_pack("{s:b, s:b, s:b, s:b, s:o}", "srv", dns->srv_found, "srv_tls", dns->srv_tls_found,
+	json_t *o = json_pack("{s:b, s:b, s:b, s:b, s:o}", "srv", dns->srv_found, "srv_tls", dns->srv_tls_found,
 	    "srv_no_service", dns->srv_dot, "failed", dns->failed, "error", fs_json_string_lossy(dns->error));
+
+	/* --dnssec: the SRV answers' states (written only then, so other records read as before). */
+	if (o != NULL && (dns->srv_dnssec != FS_DNSSEC_UNKNOWN || dns->srv_tls_dnssec != FS_DNSSEC_UNKNOWN)) {
+		json_object_set_new(o, "srv_dnssec", json_string(fs_dnssec_name(dns->srv_dnssec)));
+		json_object_set_new(o, "srv_tls_dnssec", json_string(fs_dnssec_name(dns->srv_tls_dnssec)));
+	}
+	return o;
 }
 
 json_t *
@@ -191,6 +204,9 @@ fs_assessment_to_json(const struct fs_assessment *a)
 		json_decref(reasons);
 		return NULL;
 	}
+	/* An internationalized domain: the A-label form too (written only then, so other records read as before). */
+	if (a->domain_ascii[0] != '\0')
+		json_object_set_new(o, "domain_ascii", fs_json_string_lossy(a->domain_ascii));
 	if (a->keys & FS_K_ROW)
 		json_object_set_new(o, "row", a->row > 0 ? json_integer(a->row) : json_null());
 	json_object_set_new(o, "negotiated", a->negotiated != 0 ? json_string(fs_method_name(a->negotiated)) :
@@ -329,6 +345,7 @@ tls_facts_read(const json_t *conns, struct fs_tls_facts *t)
 		FS_EV_SET(t->sha256, jstr(cert, "sha256"));
 		t->chain_ok = jbool(x, "chain_ok");
 		t->name_ok = jbool(x, "name_ok");
+		FS_EV_SET(t->spki_sha256, jstr(cert, "spki_sha256"));
 		return;
 	}
 }
@@ -358,6 +375,8 @@ endpoint_read(const json_t *o, struct fs_endpoint_assess *e, char *err, size_t e
 	setting_read(json_object_get(o, "effective"), &e->eff, &e->keys);
 	e->eff.reachable = e->reachable;
 	FS_EV_SET(e->error, jstr(o, "error"));
+	e->eff.local_unreachable = jbool(o, "local_unreachable");
+	fs_dane_ev_from_json(json_object_get(o, "dnssec"), &e->dane);
 	if (json_is_array(conns)) {
 		e->keys |= FS_K_CONNECTIONS;
 		e->record = json_incref((json_t *)conns);
@@ -455,6 +474,8 @@ partner_read(const json_t *o, struct fs_assessment *a)
 		a->dns.srv_dot = jbool(dns, "srv_no_service");
 		a->dns.failed = jbool(dns, "failed");
 		FS_EV_SET(a->dns.error, jstr(dns, "error"));
+		a->dns.srv_dnssec = fs_dnssec_parse(jstr(dns, "srv_dnssec"));
+		a->dns.srv_tls_dnssec = fs_dnssec_parse(jstr(dns, "srv_tls_dnssec"));
 	}
 	if (json_is_string(json_object_get(o, "from")))
 		a->keys |= FS_K_FROM;
@@ -485,6 +506,7 @@ fs_assessment_from_json(const json_t *o, struct fs_assessment *a, char *err, siz
 		return -1;
 	}
 	FS_EV_SET(a->domain, jstr(o, "domain"));
+	FS_EV_SET(a->domain_ascii, jstr(o, "domain_ascii"));
 	if (fs_verdict_parse(jstr(o, "verdict"), &a->verdict) != 0) {
 		snprintf(err, errlen, "%.200s: the record has no known verdict", a->domain);
 		return -1;

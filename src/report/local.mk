@@ -1,4 +1,4 @@
 # src/report/local.mk: the edges a person or a program reads: the contract JSON and text, the evidence as JSON,
 # and the exports (CSV, HTML, Markdown).
 src_libfedscan_a_SOURCES += include/fedscan/report.h include/fedscan/evjson.h include/fedscan/export.h \
-	src/report/json.c src/report/text.c src/report/evjson.c src/report/export.c
+	src/report/json.c src/report/text.c src/report/evjson.c src/report/dane_json.c src/report/export.c

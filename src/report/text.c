@@ -122,6 +122,45 @@ outbound_text(FILE *f, const struct fs_outbound_assess *o)
 	    ob->sasl_external ? ", SASL EXTERNAL outward" : "", ob->verify_valid, ob->verify_invalid);
 }
 
+/* --dnssec: the states, the TLSA records, DANE's outcome, and the record the partner could publish. */
+static void
+dane_text(FILE *f, const struct fs_endpoint_assess *e)
+{
+	const struct fs_dane_ev *x = &e->dane;
+	const char *st = fs_dane_status(x);
+
+	if (!x->looked_up)
+		return;
+	fprintf(f, "    DNSSEC: SRV %s, address %s, TLSA %s; ", fs_dnssec_name(x->srv), fs_dnssec_name(x->addr),
+	    fs_dnssec_name(x->tlsa));
+	put(f, x->tlsa_name);
+	if (x->tlsa_records[0] != '\0') {
+		fputs(": ", f);
+		put(f, x->tlsa_records);
+	}
+	fprintf(f, "\n    DANE: %s", strcmp(st, "valid") == 0 ? (e->tls.chain_ok ? "valid" :
+	    "valid (the CA file does not trust it; DANE peers do)") : strcmp(st, "insecure") == 0 ?
+	    "not applicable: TLSA or SRV not DNSSEC-secure (RFC 7673)" : strcmp(st, "no-tlsa") == 0 ? "no TLSA records" :
+	    st);
+	if (x->detail[0] != '\0') {
+		fputs(" (", f);
+		put(f, x->detail);
+		fputc(')', f);
+	}
+	if (x->error[0] != '\0') {
+		fputs("; ", f);
+		put(f, x->error);
+	}
+	fputc('\n', f);
+	if (e->tls.spki_sha256[0] != '\0') {
+		fputs("    TLSA record to publish: ", f);
+		put(f, x->tlsa_name);
+		fputs(" IN TLSA 3 1 1 ", f);
+		put(f, e->tls.spki_sha256);
+		fputc('\n', f);
+	}
+}
+
 static void
 endpoint_text(FILE *f, const struct fs_endpoint_assess *e)
 {
@@ -131,7 +170,9 @@ endpoint_text(FILE *f, const struct fs_endpoint_assess *e)
 	put(f, e->host);
 	fputs(" [", f);
 	put(f, e->address);
-	fprintf(f, "]:%d (%s)%s", e->port, fs_ep_source_name(e->source), e->reachable ? "" : " unreachable: ");
+	/* The error already says "not reachable from this host" when the auditing host is the cause. */
+	fprintf(f, "]:%d (%s)%s", e->port, fs_ep_source_name(e->source), e->reachable ? "" :
+	    e->eff.local_unreachable ? " " : " unreachable: ");
 	if (!e->reachable)
 		put(f, e->error);
 	if (t->ok) {
@@ -152,6 +193,7 @@ endpoint_text(FILE *f, const struct fs_endpoint_assess *e)
 		}
 	}
 	fputc('\n', f);
+	dane_text(f, e);
 }
 
 static void
@@ -191,6 +233,11 @@ fs_report_text_partner(FILE *f, const struct fs_assessment *a, bool color, int v
 
 	fputc('\n', f);
 	put(f, a->domain);
+	if (a->domain_ascii[0] != '\0') {
+		fputs(" (", f);
+		put(f, a->domain_ascii);
+		fputc(')', f);
+	}
 	fprintf(f, ": %s%s%s\n", verdict_color(a->verdict, color), fs_verdict_name(a->verdict), color ? "\033[0m" : "");
 	for (i = 0; i < a->nendpoints; i++)
 		endpoint_text(f, &a->endpoints[i]);

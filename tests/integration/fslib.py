@@ -281,7 +281,7 @@ def _ctx_text(ctx):
 # Addresses and ports
 
 def port_is_free(addr, port, udp=False):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
     try:
         if not udp:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -25,6 +25,9 @@ INTEGRATION_TESTS = \
 	tests/integration/prosody_no_tls.test \
 	tests/integration/prosody_bad_certs.test \
 	tests/integration/srv_endpoints.test \
+	tests/integration/no_ipv6.test \
+	tests/integration/idn.test \
+	tests/integration/dane.test \
 	tests/integration/ejabberd.test \
 	tests/integration/authoritative.test \
 	tests/integration/report_html.test \

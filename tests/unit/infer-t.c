@@ -9,6 +9,7 @@
 
 #include "fedscan/evidence.h"
 #include "fedscan/infer.h"
+#include "fedscan/policy.h"
 #include "fedscan/settings.h"
 #include "tap/basic.h"
 
@@ -1319,6 +1320,83 @@ test_certificates(void)
 	fs_domain_ev_clear(&d);
 }
 
+/* An endpoint that refused every connection: the partner's doing. */
+static void
+e_refused(struct fs_endpoint_ev *e)
+{
+	struct fs_conn_ev *c = conn(e, FS_CONN_STARTTLS, false);
+
+	c->connected = false;
+	FS_EV_SET(c->connect_error, "Connection refused");
+	FS_EV_SET(c->close_reason, "Connection refused");
+}
+
+/* ---- endpoints this host cannot reach (no IPv6 route) ---- */
+
+/* An endpoint whose every connection failed at once because of the auditing host, as the engine records it. */
+static void
+local_fail(struct fs_endpoint_ev *e)
+{
+	struct fs_conn_ev *c = conn(e, FS_CONN_STARTTLS, false);
+
+	c->connected = false;
+	c->local_unreachable = true;
+	FS_EV_SET(c->connect_error, "not reachable from this host: no IPv6 route (Network is unreachable)");
+	FS_EV_SET(c->close_reason, c->connect_error);
+}
+
+static void
+test_local_unreachable(void)
+{
+	struct fs_domain_ev d;
+	struct fs_inference r, ep;
+	struct fs_setting local = { FS_LEVEL_REQUIRED, FS_LEVEL_OPTIONAL, FS_DIALBACK_TRUE };
+	struct fs_compat c;
+	const char *n;
+	unsigned k;
+	bool down = false;
+
+	n = "dual-stack partner, IPv6 endpoint out of this host's reach";
+	dom_init(&d, false);
+	ejabberd_required(ep_new(&d, ADDR4), false);
+	local_fail(ep_new(&d, ADDR6));
+	infer(n, &d, &r);
+	ok(r.reachable && !r.local_unreachable, "%s: the partner is reachable", n);
+	SETTING(&r, FS_LEVEL_REQUIRED, FS_LEVEL_OPTIONAL, FS_DIALBACK_TRUE, n);
+	for (k = 0; k < r.nproblems; k++)
+		down |= r.problem_codes[k] == FS_P_ENDPOINT_DOWN;
+	ok(!down && !has_problem(&r, "did not answer"), "%s: no \"endpoint did not answer\" problem", n);
+	fs_policy_verdict(&local, &r, &c);
+	is_string("compatible", fs_verdict_name(c.verdict), "%s: verdict compatible, not degraded", n);
+	fs_infer_endpoint(&d, 1, NOW, &ep);
+	ok(!ep.reachable && ep.local_unreachable, "%s: the IPv6 endpoint is flagged local_unreachable", n);
+	ok(strstr(ep.error, ADDR6) != NULL && strstr(ep.error, "not reachable from this host: no IPv6 route") != NULL,
+	    "%s: the endpoint says \"not reachable from this host: no IPv6 route\" (%s)", n, ep.error);
+	fs_domain_ev_clear(&d);
+
+	n = "IPv6-only partner audited from a host without IPv6";
+	dom_init(&d, false);
+	local_fail(ep_new(&d, ADDR6));
+	infer(n, &d, &r);
+	ok(!r.reachable && r.local_unreachable, "%s: not reachable, because of this host", n);
+	ok(strstr(r.error, "cannot be done from this host") != NULL, "%s: the error says so (%s)", n, r.error);
+	fs_policy_verdict(&local, &r, &c);
+	is_string("error", fs_verdict_name(c.verdict), "%s: verdict error (the audit could not be done), not "
+	    "unreachable", n);
+	fs_domain_ev_clear(&d);
+
+	n = "one endpoint out of this host's reach, the other refusing";
+	dom_init(&d, false);
+	local_fail(ep_new(&d, ADDR6));
+	e_refused(ep_new(&d, ADDR4));
+	infer(n, &d, &r);
+	ok(!r.local_unreachable && strstr(r.error, "Connection refused") != NULL,
+	    "%s: the partner's own failure is the error (%s)", n, r.error);
+	fs_policy_verdict(&local, &r, &c);
+	is_string("unreachable", fs_verdict_name(c.verdict), "%s: verdict unreachable", n);
+	fs_domain_ev_clear(&d);
+}
+
 int
 main(void)
 {
@@ -1338,6 +1416,7 @@ main(void)
 	test_direct_tls();
 	test_unreachable();
 	test_endpoints_disagree();
+	test_local_unreachable();
 	test_certificates();
 	return done_testing();
 }
