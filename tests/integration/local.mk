@@ -35,6 +35,10 @@ INTEGRATION_TESTS = \
 	tests/integration/dns_cache.test \
 	tests/integration/endpoints_more.test \
 	tests/integration/cli_usage.test \
-	tests/integration/options_doc.test
+	tests/integration/options_doc.test \
+	tests/integration/golden.test
 
 EXTRA_DIST += tests/integration/fslib.py tests/integration/timescale.py $(INTEGRATION_TESTS) tests/demo.sh
+
+# The documents golden.test compares fedscan's output with (FS_GOLDEN_UPDATE=1 rewrites them; see its header).
+EXTRA_DIST += tests/golden

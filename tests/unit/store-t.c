@@ -113,6 +113,25 @@ make_local(void)
 	    "methods", "SASL over TLS", "TLS Dialback", "verdict", "ok", "message", "");
 }
 
+/* fs_store_close(NULL) returns without touching anything: run in a child, so a crash (or an abort from a sanitizer)
+ * is a failed assertion here and not the end of the whole test program. */
+static void
+close_null_is_harmless(void)
+{
+	pid_t pid;
+	int status = 0;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		fs_store_close(NULL);
+		_exit(42);
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) != pid)
+		pid = -1;
+	ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	    "fs_store_close(NULL) returns normally (child wait status 0x%x, 0x2a00 expected)", (unsigned)status);
+}
+
 static void
 test_open_create(const char *db)
 {
@@ -139,8 +158,7 @@ test_open_create(const char *db)
 	is_string("wal", mode, "journal mode is WAL");
 	free(mode);
 	fs_store_close(st);
-	fs_store_close(NULL);
-	ok(1, "fs_store_close(NULL) is harmless");
+	close_null_is_harmless();
 }
 
 static void
