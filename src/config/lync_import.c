@@ -531,7 +531,7 @@ read_all(const char *name, FILE *in, char **out, size_t *outlen, char *err, size
 			cap = cap ? cap * 2 : 65536;
 			if ((b = realloc(data, cap + 1)) == NULL) {
 				snprintf(err, errlen, "%s: out of memory", name);
-				goto fail;
+				goto out;
 			}
 			data = b;
 		}
@@ -539,24 +539,24 @@ read_all(const char *name, FILE *in, char **out, size_t *outlen, char *err, size
 		len += n;
 		if (len > CSV_MAX_BYTES) {
 			snprintf(err, errlen, "%s: larger than %u MiB; not a partner list", name, CSV_MAX_BYTES >> 20);
-			goto fail;
+			goto out;
 		}
 		if (n == 0)
 			break;
 	}
 	if (ferror(in)) {
 		snprintf(err, errlen, "%s: cannot read: %s", name, strerror(errno ? errno : EIO));
-		goto fail;
+		goto out;
 	}
 	if (data == NULL && (data = malloc(1)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
-		goto fail;
+		goto out;
 	}
 	data[len] = '\0';
 	*out = data;
 	*outlen = len;
 	return 0;
-fail:
+out:
 	free(data);
 	return -1;
 }

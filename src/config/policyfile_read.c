@@ -650,11 +650,11 @@ finish(struct ctx *c, int rc, struct fs_policyfile **out, char *err, size_t errl
 
 	if (c->nomem) {
 		snprintf(err, errlen, "%s: out of memory", c->name);
-		goto fail;
+		goto out;
 	}
 	if (c->io_errno != 0) {
 		snprintf(err, errlen, "%s: cannot read: %s", c->name, strerror(c->io_errno));
-		goto fail;
+		goto out;
 	}
 	cross_check(c);
 	/* inih's own verdict, in case it saw a problem we did not name (it reports only the first line). */
@@ -662,7 +662,7 @@ finish(struct ctx *c, int rc, struct fs_policyfile **out, char *err, size_t errl
 		perror_at(c, rc, "not a 'key = value' line, a [section] header or a comment");
 	if (rc == -2) {
 		snprintf(err, errlen, "%s: out of memory", c->name);
-		goto fail;
+		goto out;
 	}
 	if (c->nerrs == 0) {
 		*out = c->pf;
@@ -684,7 +684,7 @@ finish(struct ctx *c, int rc, struct fs_policyfile **out, char *err, size_t errl
 	}
 	if (c->more_errors && used + 1 < errlen)
 		snprintf(err + used, errlen - used, "\n%s: more problems follow; fix these first", c->name);
-fail:
+out:
 	fs_policyfile_free(c->pf);
 	c->pf = NULL;
 	return -1;

@@ -525,11 +525,11 @@ conn_open(struct conn *c)
 		FS_EV_SET(ev->connect_error, "the domain's time budget was spent before this connection");
 		FS_EV_SET(ev->close_reason, "the domain's time budget was spent before this connection");
 		ev->timed_out = true;
-		goto fail;
+		goto out;
 	}
 	if (sockaddr_of(ep, &ss, &sl) != 0) {
 		FS_EV_SET(ev->connect_error, "not a numeric address");
-		goto fail;
+		goto out;
 	}
 	c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
@@ -537,13 +537,13 @@ conn_open(struct conn *c)
 		FS_EV_SET(ev->close_reason, strerror(errno));
 		if (fs_reach_local_errno(errno))  /* this host has no way to that family: not the partner's doing */
 			fs_reach_note_local(ev, errno, ss.ss_family);
-		goto fail;
+		goto out;
 	}
 	c->rd = event_new(e->base, c->fd, EV_READ | EV_PERSIST, conn_on_io, c);
 	c->wr = event_new(e->base, c->fd, EV_WRITE, conn_on_io, c);
 	if (c->rd == NULL || c->wr == NULL) {
 		FS_EV_SET(ev->close_reason, "out of memory");
-		goto fail;
+		goto out;
 	}
 	tv.tv_sec = left / 1000;
 	tv.tv_usec = (left % 1000) * 1000;
@@ -564,14 +564,14 @@ conn_open(struct conn *c)
 		FS_EV_SET(ev->close_reason, strerror(errno));
 		if (fs_reach_local_errno(errno))  /* this host has no way to that family: not the partner's doing */
 			fs_reach_note_local(ev, errno, ss.ss_family);
-		goto fail;
+		goto out;
 	}
 	record_stream(c->fd, ep, ev);
 	event_add(c->rd, NULL);
 	event_add(c->wr, NULL);
 	fs_debug("%s: %s [%s]:%d connecting", j->ev.domain, fs_conn_kind_name(ev->kind), ep->address, ep->port);
 	return;
-fail:
+out:
 	conn_close(c);
 }
 

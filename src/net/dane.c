@@ -155,10 +155,10 @@ fs_dane_parse_tlsa(const unsigned char *abuf, int alen, struct fs_dane_ev *ev)
 		p += 10;
 		if ((size_t)(end - p) < rdlen)
 			return -1;
-		if (type == DNS_T_TLSA && rdlen >= 3) {
+		if (type == DNS_T_TLSA && rdlen >= 3)
 			ev->ntlsa++;
-			if (rdlen - 3 > TLSA_DATA_MAX)
-				goto next;   /* a whole certificate (matching type 0): counted, not kept */
+		/* A whole certificate (matching type 0) longer than we keep is counted, not kept. */
+		if (type == DNS_T_TLSA && rdlen >= 3 && rdlen - 3 <= TLSA_DATA_MAX) {
 			n = (size_t)snprintf(rec, sizeof(rec), "%u %u %u ", p[0], p[1], p[2]);
 			for (k = 3; k < rdlen; k++)
 				n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%02x", p[k]);
@@ -171,7 +171,6 @@ fs_dane_parse_tlsa(const unsigned char *abuf, int alen, struct fs_dane_ev *ev)
 				memcpy(ev->tlsa_records + have, rec, n + 1);
 			}
 		}
-next:
 		p += rdlen;
 	}
 	return 0;

@@ -43,21 +43,21 @@ fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud,
 	RAND_bytes(e->secret, sizeof(e->secret));
 	if ((e->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
-		goto fail;
+		goto out;
 	}
 	if (fs_dns_new(e->base, opts->resolver, e->o.timeout_ms, &e->dns, err, errlen) != 0)
-		goto fail;
+		goto out;
 	if (fs_tls_ctx_new(opts->ca_file, opts->client_cert, opts->client_key, &e->tls, err, errlen) != 0)
-		goto fail;
+		goto out;
 	if (opts->keylog != NULL)
 		fs_tls_ctx_set_keylog(e->tls, opts->keylog);
 	if (opts->listen_host != NULL && listen_on(e, err, errlen) != 0)
-		goto fail;
+		goto out;
 	e->sigint = evsignal_new(e->base, SIGINT, engine_on_signal, e);
 	e->sigterm = evsignal_new(e->base, SIGTERM, engine_on_signal, e);
 	*out = e;
 	return 0;
-fail:
+out:
 	fs_engine_free(e);
 	return -1;
 }

@@ -65,29 +65,29 @@ fs_tls_ctx_new(const char *ca_file, const char *cert, const char *key, struct fs
 		return -1;
 	}
 	if ((t->plain = new_ctx(ca_file, err, errlen)) == NULL)
-		goto fail;
+		goto out;
 	if (cert != NULL) {
 		if ((t->withcert = new_ctx(ca_file, err, errlen)) == NULL)
-			goto fail;
+			goto out;
 		if (SSL_CTX_use_certificate_chain_file(t->withcert, cert) != 1) {
 			snprintf(err, errlen, "--client-cert %s: cannot load a PEM certificate (%s)", cert,
 			    ERR_reason_error_string(ERR_get_error()));
-			goto fail;
+			goto out;
 		}
 		if (SSL_CTX_use_PrivateKey_file(t->withcert, key != NULL ? key : cert, SSL_FILETYPE_PEM) != 1) {
 			snprintf(err, errlen, "--client-key %s: cannot load a PEM private key (%s)",
 			    key != NULL ? key : cert, ERR_reason_error_string(ERR_get_error()));
-			goto fail;
+			goto out;
 		}
 		if (SSL_CTX_check_private_key(t->withcert) != 1) {
 			snprintf(err, errlen, "--client-key does not match --client-cert");
-			goto fail;
+			goto out;
 		}
 		if ((t->server = SSL_CTX_new(TLS_server_method())) == NULL ||
 		    SSL_CTX_use_certificate_chain_file(t->server, cert) != 1 ||
 		    SSL_CTX_use_PrivateKey_file(t->server, key != NULL ? key : cert, SSL_FILETYPE_PEM) != 1) {
 			snprintf(err, errlen, "cannot serve TLS with --client-cert %s", cert);
-			goto fail;
+			goto out;
 		}
 		if (ca_file != NULL)
 			SSL_CTX_load_verify_locations(t->server, ca_file, NULL);
@@ -98,7 +98,7 @@ fs_tls_ctx_new(const char *ca_file, const char *cert, const char *key, struct fs
 	}
 	*out = t;
 	return 0;
-fail:
+out:
 	ERR_clear_error();
 	fs_tls_ctx_free(t);
 	return -1;

@@ -73,6 +73,7 @@ fs_capture_open(const char *path, const char *device, struct fs_capture **out, c
 	struct fs_capture *c;
 	struct bpf_program prog;
 	FILE *f = NULL;
+	size_t n;
 	int fd, rc;
 
 	*out = NULL;
@@ -84,7 +85,7 @@ fs_capture_open(const char *path, const char *device, struct fs_capture **out, c
 	}
 	if ((c->h = pcap_create(device, ebuf)) == NULL) {
 		snprintf(err, errlen, "--capture: cannot capture on '%s': %s", device, ebuf);
-		goto fail;
+		goto out;
 	}
 	pcap_set_snaplen(c->h, SNAPLEN);
 	pcap_set_immediate_mode(c->h, 1);
@@ -98,50 +99,53 @@ fs_capture_open(const char *path, const char *device, struct fs_capture **out, c
 			    pcap_geterr(c->h), "$(command -v fedscan)");
 		else
 			snprintf(err, errlen, "--capture: cannot capture on '%s': %s", device, pcap_geterr(c->h));
-		goto fail;
+		goto out;
 	}
 	if (pcap_setnonblock(c->h, 1, ebuf) != 0) {
 		snprintf(err, errlen, "--capture: %s", ebuf);
-		goto fail;
+		goto out;
 	}
 	if (pcap_compile(c->h, &prog, MATCH_NOTHING, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
 	    pcap_setfilter(c->h, &prog) != 0) {
 		snprintf(err, errlen, "--capture: cannot set a filter: %s", pcap_geterr(c->h));
-		goto fail;
+		goto out;
 	}
 	pcap_freecode(&prog);
-	if ((c->filter = strdup(MATCH_NOTHING)) == NULL)
-		goto oom;
+	if ((c->filter = strdup(MATCH_NOTHING)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	/* Created private: the packets hold what partners sent (plaintext dialback keys too). */
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 || fchmod(fd, 0600) != 0 ||
 	    (f = fdopen(fd, "wb")) == NULL) {
 		snprintf(err, errlen, "--capture %s: %s", path, strerror(errno));
 		if (fd >= 0 && f == NULL)
 			close(fd);
-		goto fail;
+		goto out;
 	}
 	if ((c->dump = pcap_dump_fopen(c->h, f)) == NULL) {
 		snprintf(err, errlen, "--capture %s: %s", path, pcap_geterr(c->h));
 		fclose(f);
-		goto fail;
+		goto out;
 	}
 	pcap_dump_flush(c->dump);
-	if ((c->keypath = malloc(strlen(path) + 6)) == NULL)
-		goto oom;
-	sprintf(c->keypath, "%s.keys", path);
+	n = strlen(path) + 6;
+	if ((c->keypath = malloc(n)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	snprintf(c->keypath, n, "%s.keys", path);
 	f = NULL;
 	if ((fd = open(c->keypath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 || fchmod(fd, 0600) != 0 ||
 	    (c->keys = fdopen(fd, "w")) == NULL) {
 		snprintf(err, errlen, "--capture: the key log %s: %s", c->keypath, strerror(errno));
 		if (fd >= 0 && c->keys == NULL)
 			close(fd);
-		goto fail;
+		goto out;
 	}
 	*out = c;
 	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
-fail:
+out:
 	fs_capture_close(c);
 	return -1;
 }
@@ -151,7 +155,7 @@ fs_capture_watch(struct fs_capture *c, const char *address, int port, char *err,
 {
 	struct bpf_program prog;
 	char term[160], *nf;
-	size_t tl;
+	size_t tl, n;
 
 	if (c == NULL || address == NULL || strchr(address, ' ') != NULL || strlen(address) > 100)
 		return 0;
@@ -171,11 +175,12 @@ fs_capture_watch(struct fs_capture *c, const char *address, int port, char *err,
 	/* The filter only grows: packets already queued under the old one still match the new one. */
 	if (c->nwatch == 0) {
 		if ((nf = strdup(term)) == NULL)
-			goto oom;
+			goto out;
 	} else {
-		if ((nf = malloc(strlen(c->filter) + 4 + tl + 1)) == NULL)
-			goto oom;
-		sprintf(nf, "%s or %s", c->filter, term);
+		n = strlen(c->filter) + 4 + tl + 1;
+		if ((nf = malloc(n)) == NULL)
+			goto out;
+		snprintf(nf, n, "%s or %s", c->filter, term);
 	}
 	dispatch(c);
 	if (pcap_compile(c->h, &prog, nf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
@@ -194,7 +199,7 @@ fs_capture_watch(struct fs_capture *c, const char *address, int port, char *err,
 	c->filter = nf;
 	c->nwatch++;
 	return 0;
-oom:
+out:
 	snprintf(err, errlen, "out of memory");
 	return -1;
 }

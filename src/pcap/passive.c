@@ -183,7 +183,7 @@ fs_passive_new(const struct fs_passive_opts *o, struct fs_passive **out, char *e
 		p->o = *o;
 	if ((p->r = fs_reasm_new(&p->o.limits, &cb, p)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		goto out;
 	}
 	/*
 	 * The trust store (for the certificates of TLS <= 1.2 handshakes) and an
@@ -193,13 +193,13 @@ fs_passive_new(const struct fs_passive_opts *o, struct fs_passive **out, char *e
 	if (p->o.ca_file != NULL) {
 		if ((p->store = X509_STORE_new()) == NULL || X509_STORE_load_file(p->store, p->o.ca_file) != 1) {
 			snprintf(err, errlen, "--ca-file %s: cannot load CA certificates", p->o.ca_file);
-			goto fail;
+			goto out;
 		}
 	}
 	ERR_clear_error();
 	*out = p;
 	return 0;
-fail:
+out:
 	ERR_clear_error();
 	fs_passive_free(p);
 	return -1;

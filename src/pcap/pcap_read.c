@@ -59,10 +59,10 @@ decode_tcp(const uint8_t *p, size_t caplen, size_t plen, struct fs_tcp_seg *seg,
 	size_t hl;
 
 	if (caplen < 20 || plen < 20)
-		goto bad;
+		goto out;
 	hl = (size_t)(p[12] >> 4) * 4;
 	if (hl < 20 || hl > plen || hl > caplen)
-		goto bad;
+		goto out;
 	seg->src.port = be16(p);
 	seg->dst.port = be16(p + 2);
 	seg->seq = be32(p + 4);
@@ -73,7 +73,7 @@ decode_tcp(const uint8_t *p, size_t caplen, size_t plen, struct fs_tcp_seg *seg,
 	if (st != NULL)
 		st->tcp++;
 	return 1;
-bad:
+out:
 	if (st != NULL)
 		st->malformed++;
 	return -1;
@@ -86,11 +86,11 @@ decode_ipv4(const uint8_t *p, size_t caplen, struct fs_tcp_seg *seg, struct fs_p
 	uint16_t frag;
 
 	if (caplen < 20 || (p[0] >> 4) != 4)
-		goto bad;
+		goto out;
 	hl = (size_t)(p[0] & 0x0f) * 4;
 	total = be16(p + 2);
 	if (hl < 20 || total < hl || caplen < hl)
-		goto bad;
+		goto out;
 	frag = be16(p + 6);
 	if ((frag & 0x2000) || (frag & 0x1fff)) {
 		if (st != NULL)
@@ -109,7 +109,7 @@ decode_ipv4(const uint8_t *p, size_t caplen, struct fs_tcp_seg *seg, struct fs_p
 	memcpy(seg->dst.addr, p + 16, 4);
 	/* caplen beyond total is link-layer padding; total beyond caplen is the snapshot length at work. */
 	return decode_tcp(p + hl, (caplen < total ? caplen : total) - hl, total - hl, seg, st);
-bad:
+out:
 	if (st != NULL)
 		st->malformed++;
 	return -1;
@@ -123,10 +123,10 @@ decode_ipv6(const uint8_t *p, size_t caplen, struct fs_tcp_seg *seg, struct fs_p
 	int n;
 
 	if (caplen < 40 || (p[0] >> 4) != 6)
-		goto bad;
+		goto out;
 	plen = be16(p + 4);
 	if (plen == 0)          /* a jumbogram (RFC 2675): not on an s2s link */
-		goto bad;
+		goto out;
 	end = 40 + plen;
 	nh = p[6];
 	/* Extension headers, each bounded by what was captured and by the payload length. */
@@ -134,12 +134,12 @@ decode_ipv6(const uint8_t *p, size_t caplen, struct fs_tcp_seg *seg, struct fs_p
 		switch (nh) {
 		case 0: case 43: case 60:   /* hop-by-hop, routing, destination options */
 			if (off + 8 > caplen || off + 8 > end)
-				goto bad;
+				goto out;
 			hl = ((size_t)p[off + 1] + 1) * 8;
 			break;
 		case 51:                    /* AH */
 			if (off + 8 > caplen || off + 8 > end)
-				goto bad;
+				goto out;
 			hl = ((size_t)p[off + 1] + 2) * 4;
 			break;
 		case 44:                    /* fragment */
@@ -154,7 +154,7 @@ decode_ipv6(const uint8_t *p, size_t caplen, struct fs_tcp_seg *seg, struct fs_p
 		nh = p[off];
 		off += hl;
 		if (off > end || off > caplen)
-			goto bad;
+			goto out;
 	}
 	if (nh != 6) {
 		if (st != NULL)
@@ -165,7 +165,7 @@ decode_ipv6(const uint8_t *p, size_t caplen, struct fs_tcp_seg *seg, struct fs_p
 	memcpy(seg->src.addr, p + 8, 16);
 	memcpy(seg->dst.addr, p + 24, 16);
 	return decode_tcp(p + off, (caplen < end ? caplen : end) - off, end - off, seg, st);
-bad:
+out:
 	if (st != NULL)
 		st->malformed++;
 	return -1;

@@ -571,14 +571,14 @@ fs_xmlstream_new(const struct fs_xml_limits *limits, const struct fs_xml_callbac
 		xs->cb = *cb;
 	xs->ud = ud;
 	if (fs_arena_init(&xs->arena) != 0)
-		goto fail;
+		goto out;
 	/* "UTF-8" here makes expat ignore the declared encoding (on_xmldecl refuses any other). */
 	if ((xs->p = XML_ParserCreateNS("UTF-8", NS_SEP)) == NULL)
-		goto fail;
+		goto out;
 	setup_parser(xs);
 	*out = xs;
 	return 0;
-fail:
+out:
 	fs_xmlstream_free(xs);
 	return -1;
 }
@@ -671,7 +671,7 @@ fs_xmlstream_feed(struct fs_xmlstream *xs, const char *buf, size_t len, size_t *
 				return -1;
 		}
 		if (xs->paused)
-			goto stopped;
+			goto out;
 	}
 	xs->pos += n;
 	done = n;
@@ -696,14 +696,14 @@ fs_xmlstream_feed(struct fs_xmlstream *xs, const char *buf, size_t len, size_t *
 			/* Keep what expat holds past the pause point, to recognise it if it is fed again. */
 			xs->held_base = xs->pause_at;
 			memcpy(xs->held, buf + done + n - (xs->fed - xs->pause_at), xs->fed - xs->pause_at);
-			goto stopped;
+			goto out;
 		}
 		xs->pos += n;
 		done += n;
 	}
 	*consumed = done;
 	return 0;
-stopped:
+out:
 	/* pause_at >= start always; it is beyond this buffer only if the caller re-feeds in small pieces. */
 	n = xs->pause_at - start;
 	if (n > len)
