@@ -30,6 +30,7 @@ enum fs_reason_code {
 	FS_R_EXPECT_MISMATCH,      /* the policy file expected otherwise */
 	FS_R_EXPECT_UNCONFIRMED,   /* the policy file expected something the audit could not confirm */
 	FS_R_PASSIVE,              /* the evidence comes from a capture: only what happened is known */
+	FS_R_ENDPOINT_WORSE,       /* one endpoint alone negotiates worse than the domain's strictest setting */
 	FS_R_LAST
 };
 

@@ -202,6 +202,39 @@ verdict(const struct fs_domain_ev *d, const struct fs_setting *local, struct fs_
 		fs_assess_reason(a, FS_R_PASSIVE, FS_P_OTHER, "passive: from a capture, only what happened is known");
 }
 
+/*
+ * The verdict is the worst over the endpoints (fedscan(1), VERDICTS): a configuration for the partner must work
+ * with whichever endpoint a connection reaches, and the strictest setting per field can negotiate a method that
+ * one endpoint alone does not. Only endpoints whose setting is complete are judged alone: with an Unknown, the
+ * domain's reasons already say what is undecided.
+ */
+static void
+endpoint_verdicts(const struct fs_setting *local, struct fs_assessment *a)
+{
+	const struct fs_endpoint_assess *e;
+	struct fs_compat c;
+	char text[FS_EV_TEXT];
+	unsigned i;
+
+	if (a->verdict >= FS_VERDICT_UNREACHABLE || a->nendpoints < 2)
+		return;
+	for (i = 0; i < a->nendpoints; i++) {
+		e = &a->endpoints[i];
+		if (!e->reachable || fs_policy_row(&e->eff.s) == NULL)
+			continue;
+		fs_policy_compat(local, &e->eff.s, &c);
+		if (c.verdict <= a->verdict || c.verdict >= FS_VERDICT_UNREACHABLE)
+			continue;
+		snprintf(text, sizeof(text), "endpoint [%s]:%d alone is %s: its setting (TLS %s, SASL %s, Dialback %s) "
+		    "%s%s with the local policy", e->address, e->port, fs_verdict_name(c.verdict),
+		    fs_level_name(e->eff.s.tls), fs_level_name(e->eff.s.sasl), fs_dialback_name(e->eff.s.dialback),
+		    c.negotiated != 0 ? "negotiates " : "has no common method",
+		    c.negotiated != 0 ? fs_method_name(c.negotiated) : "");
+		fs_assess_reason(a, FS_R_ENDPOINT_WORSE, FS_P_OTHER, text);
+		a->verdict = c.verdict;
+	}
+}
+
 int
 fs_assess(const struct fs_domain_ev *d, long long now, const struct fs_setting *local,
     const struct fs_policyfile *pf, struct fs_assessment *out)
@@ -233,6 +266,7 @@ fs_assess(const struct fs_domain_ev *d, long long now, const struct fs_setting *
 	}
 	fs_infer_domain_from(d, eps, &out->eff);
 	verdict(d, local, out);
+	endpoint_verdicts(local, out);
 	if (d->params.authoritative) {
 		out->outbound.present = true;
 		out->outbound.ev = d->outbound;
