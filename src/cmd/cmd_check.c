@@ -11,6 +11,7 @@
 #include "fedscan/err.h"
 #include "fedscan/idn.h"
 #include "fedscan/log.h"
+#include "fedscan/nagios.h"
 #include "fedscan/policyfile.h"
 #include "fedscan/report.h"
 #include "fedscan/store.h"
@@ -22,7 +23,26 @@ struct check_run {
 	json_t *local;
 	struct fs_recorder rec;   /* each partner: assessed, recorded, printed */
 	struct fs_json_stream js; /* --json: the head is out at the start, each partner follows as it is done */
+	struct fs_nagios ng;      /* --nagios: the partners, until the status line can name the worst */
+	bool plugin_done;         /* --nagios: the status line is out */
 };
+
+/* --nagios: every assessment is kept for the status line. */
+static void
+keep_for_plugin(void *ud, const struct fs_assessment *a)
+{
+	struct check_run *run = ud;
+
+	fs_nagios_add(&run->ng, a, (long long)time(NULL));
+}
+
+/* --nagios: the plugin's output, once; problem (may be NULL or empty) is why the run did not finish. The state. */
+static int
+plugin_output(struct check_run *run, const char *problem)
+{
+	run->plugin_done = true;
+	return fs_nagios_print(stdout, &run->ng, problem != NULL && problem[0] != '\0' ? problem : NULL);
+}
 
 /* The end of check's --json document: the capture, when there was one. */
 static void
@@ -51,7 +71,7 @@ fs_cmd_check(struct fs_cli *cli)
 	struct fs_engine *e = NULL;
 	struct fs_capture *cap = NULL;
 	json_t *capj = NULL;
-	char err[512], ubuf[FS_EV_TEXT], abuf[FS_EV_TEXT];
+	char err[512] = "", ubuf[FS_EV_TEXT], abuf[FS_EV_TEXT];
 	int i, rc = FS_EXIT_ERROR;
 
 	memset(&run, 0, sizeof(run));
@@ -78,14 +98,25 @@ fs_cmd_check(struct fs_cli *cli)
 			return FS_EXIT_USAGE;
 		}
 	}
+	err[0] = '\0';
+	fs_nagios_init(&run.ng, cli->expiry_warn, cli->expiry_crit);
 	/* --capture opens first: no capture, no audit (exit 3 before anything is scanned). */
-	if ((rc = fs_cmd_capture_open(cli, &cap)) != 0)
-		return rc;
+	if ((rc = fs_cmd_capture_open(cli, &cap)) != 0) {
+		snprintf(err, sizeof(err), "--capture: the capture could not be opened");
+		goto out;
+	}
 	rc = FS_EXIT_ERROR;
 	run.rec.cli = cli;
 	run.rec.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-	run.rec.text = !cli->json && cli->verbose >= 0;
+	run.rec.text = !cli->json && !cli->nagios && cli->verbose >= 0;
 	run.rec.js = &run.js;
+	if (cli->nagios) {
+		/* A plugin's standard output is its result; warnings would only clutter what Icinga shows (-v: keep). */
+		if (cli->verbose <= 0)
+			fs_log_level = 0;
+		run.rec.assessed = keep_for_plugin;
+		run.rec.ud = &run;
+	}
 	run.local = fs_report_local(&cli->local);
 	if (fs_recorder_begin(&run.rec, "check", run.local, cap != NULL ? cli->capture : NULL) != 0)
 		goto out;
@@ -99,18 +130,24 @@ fs_cmd_check(struct fs_cli *cli)
 		goto out;
 	if (cli->json)
 		fs_json_stream_begin(&run.js, stdout, run.local);
-	else if (cli->verbose >= 0)
+	else if (cli->verbose >= 0 && !cli->nagios)
 		fs_report_text_local(stdout, &cli->local, run.rec.color);
 	if (fs_engine_run(e) != 0) {
-		fs_error("the event loop failed");
+		snprintf(err, sizeof(err), "the event loop failed");
+		fs_error("%s", err);
 		goto out;
 	}
 	capj = fs_cmd_capture_finish(cli, cap);
 	fs_recorder_end(&run.rec, !run.rec.interrupted);
 	check_tail(&run, capj);
 	rc = fs_recorder_status(&run.rec);
+	if (cli->nagios)
+		rc = plugin_output(&run, run.rec.failed ? "some results could not be recorded (see standard error)" : NULL);
 out:
 	check_tail(&run, capj);  /* a failure after the head still leaves one valid document */
+	if (cli->nagios && !run.plugin_done)
+		rc = plugin_output(&run, err[0] != '\0' ? err : "the audit could not be done (see standard error)");
+	fs_nagios_free(&run.ng);
 	fs_engine_free(e);
 	fs_capture_close(cap);
 	json_decref(capj);
