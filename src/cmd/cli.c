@@ -305,6 +305,11 @@ set_string(struct fs_cli *cli, const struct fs_option *o, const char *flag, cons
 	case FS_O_PARTNERS: cli->partners_file = v; break;
 	case FS_O_FORMAT: cli->format = v; break;
 	case FS_O_OUTPUT: cli->output = v; break;
+	case FS_O_PROMETHEUS:
+		if (v[0] == '\0')
+			return usage_error("%s: name a file", flag);
+		cli->prometheus = v;
+		break;
 	default: return usage_error("%s: not a value option", flag);
 	}
 	return r;

@@ -33,6 +33,7 @@ struct fs_cli {
 	int expiry_warn;               /* --expiry-warn DAYS (FS_DEFAULT_EXPIRY_WARN_DAYS; -1 until the policy file is read) */
 	int expiry_crit;               /* --expiry-crit DAYS (FS_DEFAULT_EXPIRY_CRIT_DAYS) */
 	bool nagios;                   /* check --nagios: the monitoring plugin's output and exit status */
+	const char *prometheus;        /* --prometheus FILE: the textfile collector's metrics (check, scan) */
 	const char *capture;           /* --capture FILE.pcap (check, scan) */
 	const char *run_user;          /* --user NAME: who to become after opening the capture as root */
 	bool list_probes;              /* check --list-probes */

@@ -11,6 +11,7 @@
 #include "fedscan/err.h"
 #include "fedscan/idn.h"
 #include "fedscan/log.h"
+#include "fedscan/metrics.h"
 #include "fedscan/nagios.h"
 #include "fedscan/policyfile.h"
 #include "fedscan/report.h"
@@ -25,15 +26,40 @@ struct check_run {
 	struct fs_json_stream js; /* --json: the head is out at the start, each partner follows as it is done */
 	struct fs_nagios ng;      /* --nagios: the partners, until the status line can name the worst */
 	bool plugin_done;         /* --nagios: the status line is out */
+	struct fs_metrics metrics;/* --prometheus: the partners, written when the run ends */
+	struct timespec start;
 };
 
-/* --nagios: every assessment is kept for the status line. */
+/* --nagios, --prometheus: every assessment is kept for the output written at the end. */
 static void
-keep_for_plugin(void *ud, const struct fs_assessment *a)
+keep_assessment(void *ud, const struct fs_assessment *a)
 {
 	struct check_run *run = ud;
 
-	fs_nagios_add(&run->ng, a, (long long)time(NULL));
+	if (run->cli->nagios)
+		fs_nagios_add(&run->ng, a, (long long)time(NULL));
+	if (run->cli->prometheus != NULL)
+		fs_metrics_add(&run->metrics, a);
+}
+
+/* --prometheus: replace the file with this run's metrics; 0, or -1 with err filled. */
+static int
+write_metrics(struct check_run *run, char *err, size_t errlen)
+{
+	struct fs_metrics_run mr;
+	struct timespec t1;
+
+	if (run->cli->prometheus == NULL)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	mr.duration = (double)(t1.tv_sec - run->start.tv_sec) + (t1.tv_nsec - run->start.tv_nsec) / 1e9;
+	mr.end = (long long)time(NULL);
+	mr.complete = !run->rec.interrupted;
+	if (fs_metrics_commit(&run->metrics, &mr, err, errlen) != 0) {
+		fs_error("--prometheus: %s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* --nagios: the plugin's output, once; problem (may be NULL or empty) is why the run did not finish. The state. */
@@ -76,6 +102,8 @@ fs_cmd_check(struct fs_cli *cli)
 
 	memset(&run, 0, sizeof(run));
 	run.cli = cli;
+	run.metrics.fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &run.start);
 	if (cli->list_probes)
 		return fs_cmd_list_probes();
 	if (cli->nargs == 0) {
@@ -106,6 +134,12 @@ fs_cmd_check(struct fs_cli *cli)
 		goto out;
 	}
 	rc = FS_EXIT_ERROR;
+	/* --prometheus: an unwritable directory fails now, before the audit. */
+	if (cli->prometheus != NULL && fs_metrics_open(&run.metrics, cli->prometheus, cli->expiry_warn, cli->expiry_crit,
+	    err, sizeof(err)) != 0) {
+		fs_error("--prometheus: %s", err);
+		goto out;
+	}
 	run.rec.cli = cli;
 	run.rec.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 	run.rec.text = !cli->json && !cli->nagios && cli->verbose >= 0;
@@ -114,7 +148,9 @@ fs_cmd_check(struct fs_cli *cli)
 		/* A plugin's standard output is its result; warnings would only clutter what Icinga shows (-v: keep). */
 		if (cli->verbose <= 0)
 			fs_log_level = 0;
-		run.rec.assessed = keep_for_plugin;
+	}
+	if (cli->nagios || cli->prometheus != NULL) {
+		run.rec.assessed = keep_assessment;
 		run.rec.ud = &run;
 	}
 	run.local = fs_report_local(&cli->local);
@@ -138,16 +174,21 @@ fs_cmd_check(struct fs_cli *cli)
 		goto out;
 	}
 	capj = fs_cmd_capture_finish(cli, cap);
+	err[0] = '\0';
 	fs_recorder_end(&run.rec, !run.rec.interrupted);
+	if (write_metrics(&run, err, sizeof(err)) != 0)
+		run.rec.failed = true;
 	check_tail(&run, capj);
 	rc = fs_recorder_status(&run.rec);
 	if (cli->nagios)
-		rc = plugin_output(&run, run.rec.failed ? "some results could not be recorded (see standard error)" : NULL);
+		rc = plugin_output(&run, err[0] != '\0' ? err : run.rec.failed ?
+		    "some results could not be recorded (see standard error)" : NULL);
 out:
 	check_tail(&run, capj);  /* a failure after the head still leaves one valid document */
 	if (cli->nagios && !run.plugin_done)
 		rc = plugin_output(&run, err[0] != '\0' ? err : "the audit could not be done (see standard error)");
 	fs_nagios_free(&run.ng);
+	fs_metrics_close(&run.metrics);
 	fs_engine_free(e);
 	fs_capture_close(cap);
 	json_decref(capj);

@@ -77,6 +77,9 @@ const struct fs_option fs_options[FS_O__COUNT] = {
 	[FS_O_NAGIOS] = { FS_O_NAGIOS, "nagios", 0, FS_OT_FLAG, NULL, 0, 0, NULL, FS_CMD_CHECK, FS_OF_STRICT, NULL,
 	    "check: a monitoring plugin's status line, details and perfdata;\n"
 	    "exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN", NULL, 0 },
+	[FS_O_PROMETHEUS] = { FS_O_PROMETHEUS, "prometheus", 0, FS_OT_PATH, "FILE", 0, 0, NULL, CHECK, FS_OF_STRICT,
+	    NULL, "check, scan: write the metrics to FILE for node-exporter's\ntextfile collector (replaced at once)",
+	    NULL, 0 },
 	[FS_O_LIST_PROBES] = { FS_O_LIST_PROBES, "list-probes", 0, FS_OT_FLAG, NULL, 0, 0, NULL, FS_CMD_CHECK,
 	    FS_OF_STRICT, NULL, "check: print each probe's name and what it does, and exit", NULL, 0 },
 	[FS_O_QUIET] = { FS_O_QUIET, "quiet", 'q', FS_OT_FLAG, NULL, 0, 0, NULL, CHECK | FS_CMD_DIFF | FS_CMD_PRUNE |

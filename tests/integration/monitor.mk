@@ -1,3 +1,4 @@
 # tests/integration/monitor.mk: where nightly results go, tested the way the monitoring systems use them (included
-# by Makefile.am): check --nagios run as Icinga runs a plugin, against real Prosody on 127.0.52.x.
-INTEGRATION_TESTS += tests/integration/nagios.test
+# by Makefile.am): check --nagios run as Icinga runs a plugin (127.0.52.x), scan --prometheus read by promtool as
+# the textfile collector's input (127.0.53.x), against real Prosody.
+INTEGRATION_TESTS += tests/integration/nagios.test tests/integration/prometheus.test
