@@ -202,6 +202,10 @@ apply_policy(struct fs_cli *cli)
 			cli->eng.timeout_ms = pf->timeout_ms;
 		if (cli->eng.concurrency == 0)
 			cli->eng.concurrency = pf->concurrency;
+		if (cli->expiry_warn < 0)
+			cli->expiry_warn = pf->expiry_warn_days;
+		if (cli->expiry_crit < 0)
+			cli->expiry_crit = pf->expiry_crit_days;
 		if (cli->db_path == NULL)
 			cli->db_path = pf->database;
 		if (cli->eng.listen_host == NULL && pf->listen_host != NULL) {

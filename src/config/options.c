@@ -59,9 +59,9 @@ const struct fs_option fs_options[FS_O__COUNT] = {
 	    "(default {default}; --timeout or more: wait it out)", NULL, 0 },
 	[FS_O_EXPIRY_WARN] = { FS_O_EXPIRY_WARN, "expiry-warn", 0, FS_OT_COUNT, "DAYS", 0, 3650, "14",
 	    CHECK | FS_CMD_PCAP, 0, NULL, "a certificate expiring within DAYS is a problem: degraded,\n"
-	    "WARNING for --nagios (default {default})", NULL, 0 },
+	    "WARNING for --nagios (default {default})", "expiry-warn", LOCAL },
 	[FS_O_EXPIRY_CRIT] = { FS_O_EXPIRY_CRIT, "expiry-crit", 0, FS_OT_COUNT, "DAYS", 0, 3650, "3", CHECK, 0, NULL,
-	    "within DAYS: CRITICAL for --nagios (default {default})", NULL, 0 },
+	    "within DAYS: CRITICAL for --nagios (default {default})", "expiry-crit", LOCAL },
 	[FS_O_CAPTURE] = { FS_O_CAPTURE, "capture", 0, FS_OT_STRING, "FILE.pcap", 0, 0, NULL, CHECK, FS_OF_STRICT, NULL,
 	    "check, scan: capture the audit's own packets to FILE, TLS keys to FILE.keys", NULL, 0 },
 	[FS_O_USER] = { FS_O_USER, "user", 0, FS_OT_STRING, "NAME", 0, 0, "nobody", CHECK, 0, NULL,
