@@ -131,8 +131,8 @@ struct fs_assessment {
 
 struct fs_policyfile;
 
-/* Assess one partner from its evidence, the local setting and the policy file (may be NULL); pure. */
-int fs_assess(const struct fs_domain_ev *d, long long now, const struct fs_setting *local,
+/* Assess one partner from its evidence at now, the expiry warning days, the local setting and the policy file (may be NULL); pure. */
+int fs_assess(const struct fs_domain_ev *d, long long now, int warn_days, const struct fs_setting *local,
     const struct fs_policyfile *pf, struct fs_assessment *out);
 /* Lync's words for a partner: the New-CsXmppAllowedPartner line, or what to find out first. */
 void fs_assess_lync(const struct fs_domain_ev *d, const struct fs_inference *inf, struct fs_lync_words *out);
@@ -143,6 +143,11 @@ void fs_assessment_clear(struct fs_assessment *a);
 /* Append a reason (dropped when FS_ASSESS_REASONS are already there). */
 void fs_assess_reason(struct fs_assessment *a, enum fs_reason_code code, enum fs_problem_code problem,
     const char *text);
+
+/* The earliest certificate expiry (UNIX time) over the endpoints' TLS facts; 0 when no certificate was seen. */
+long long fs_assess_cert_expiry(const struct fs_assessment *a);
+/* Endpoints that answered as XMPP servers (fs_endpoint_assess.reachable). */
+unsigned fs_assess_endpoints_up(const struct fs_assessment *a);
 
 /* The exit status for a set of verdicts: 0 compatible, 1 degraded, 2 incompatible/unreachable, 3 error. */
 int fs_verdict_exit_status(enum fs_verdict v);

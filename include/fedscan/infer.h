@@ -26,6 +26,16 @@ enum fs_problem_code {
 	FS_P_DANE_MISMATCH,   /* the certificate matches none of the usable TLSA records (RFC 7673) */
 };
 
+/*
+ * Certificate expiry thresholds, in days (fedscan(1) --expiry-warn and --expiry-crit, fedscan.conf(5)
+ * expiry-warn and expiry-crit): a certificate that expires within the warning days is a problem (the partner
+ * is degraded); within the critical days the monitoring outputs (--nagios, --prometheus) say critical.
+ * Fourteen days: an ACME certificate is renewed 30 days ahead, so two weeks left means renewal has failed for
+ * two weeks; three days is the last working day or two before it breaks.
+ */
+#define FS_DEFAULT_EXPIRY_WARN_DAYS 14
+#define FS_DEFAULT_EXPIRY_CRIT_DAYS 3
+
 #define FS_INFER_LINES 24
 #define FS_INFER_PROBLEMS 12
 
@@ -55,10 +65,15 @@ struct fs_inference {
 	char error[FS_EV_TEXT];                      /* why no setting could be inferred */
 };
 
-/* Infer one endpoint's effective setting from its connections' evidence. now = current UNIX time (expiry checks). */
-void fs_infer_endpoint(const struct fs_domain_ev *d, unsigned ep, long long now, struct fs_inference *out);
+/*
+ * Infer one endpoint's effective setting from its connections' evidence. now = current UNIX time; a certificate
+ * expiring in fewer than warn_days days from now is a problem.
+ */
+void fs_infer_endpoint(const struct fs_domain_ev *d, unsigned ep, long long now, int warn_days,
+    struct fs_inference *out);
 
-/* Infer a domain's setting: the strictest over its reachable endpoints, with a reason when they disagree. */
+/* Infer a domain's setting (expiry warning at FS_DEFAULT_EXPIRY_WARN_DAYS): the strictest over its reachable
+ * endpoints, with a reason when they disagree. */
 void fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference *out);
 /* The same from the endpoints' inferences already made (eps[i] for d->endpoints[i]): each endpoint inferred once. */
 void fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *eps, struct fs_inference *out);

@@ -50,7 +50,7 @@ int fs_pf_claim_cmp(const void *a, const void *b);
 /* The longest line the reader takes (libinih's buffer), line end excluded (fedscan.conf(5), LIMITS). */
 #define FS_POLICY_MAX_LINE 198
 
-/* A whole file. Everything the file leaves out is NULL, 0 or Unknown, so the caller knows what to default. */
+/* A whole file. Everything the file leaves out is NULL, 0, -1 or Unknown, so the caller knows what to default. */
 struct fs_policyfile {
 	char *path;                    /* as given; "-" style names are not special */
 	int local_line;                /* line of [local]; 0 when there is none */
@@ -62,6 +62,8 @@ struct fs_policyfile {
 	char *database;
 	long timeout_ms;               /* 0: not given */
 	unsigned concurrency;          /* 0: not given */
+	int expiry_warn_days;          /* expiry-warn (fedscan(1) --expiry-warn); -1: not given */
+	int expiry_crit_days;          /* expiry-crit; -1: not given */
 	char *listen_host;             /* [local] listen = ADDR[:PORT]: authoritative mode; NULL: not given */
 	int listen_port;
 	struct fs_pf_partner *partners;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fedscan/err.h"
+#include "fedscan/infer.h"
 #include "fedscan/log.h"
 #include "fedscan/options.h"
 #include "fedscan/policyfile.h"
@@ -60,15 +61,25 @@ fs_cli_usage(FILE *f)
 	fs_options_help(f, 0);
 }
 
+/* The last usage error, for check --nagios's status line (main.c). */
+static char last_usage[2048];
+
+const char *
+fs_cli_usage_message(void)
+{
+	return last_usage;
+}
+
 static int __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("fedscan: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(last_usage, sizeof(last_usage), fmt, ap);
 	va_end(ap);
+	fputs("fedscan: ", stderr);
+	fs_fputs_safe(last_usage, stderr);
 	fputs("\n(see fedscan --help)\n", stderr);
 	return FS_EXIT_USAGE;
 }
@@ -191,6 +202,10 @@ apply_policy(struct fs_cli *cli)
 			cli->eng.timeout_ms = pf->timeout_ms;
 		if (cli->eng.concurrency == 0)
 			cli->eng.concurrency = pf->concurrency;
+		if (cli->expiry_warn < 0)
+			cli->expiry_warn = pf->expiry_warn_days;
+		if (cli->expiry_crit < 0)
+			cli->expiry_crit = pf->expiry_crit_days;
 		if (cli->db_path == NULL)
 			cli->db_path = pf->database;
 		if (cli->eng.listen_host == NULL && pf->listen_host != NULL) {
@@ -211,6 +226,12 @@ apply_policy(struct fs_cli *cli)
 		cli->eng.timeout_ms = FS_DEFAULT_TIMEOUT_MS;
 	if (cli->eng.concurrency == 0)
 		cli->eng.concurrency = FS_DEFAULT_CONCURRENCY;
+	if (cli->expiry_warn < 0)
+		cli->expiry_warn = FS_DEFAULT_EXPIRY_WARN_DAYS;
+	/* A warning of 2 days alone brings the critical default down with it; both given must agree (check_together). */
+	if (cli->expiry_crit < 0)
+		cli->expiry_crit = FS_DEFAULT_EXPIRY_CRIT_DAYS < cli->expiry_warn ? FS_DEFAULT_EXPIRY_CRIT_DAYS :
+		    cli->expiry_warn;
 	return 0;
 }
 
@@ -248,6 +269,8 @@ set_number(struct fs_cli *cli, const struct fs_option *o, const char *flag, cons
 	case FS_O_PER_DOMAIN: cli->eng.per_domain = (unsigned)d; break;
 	case FS_O_KEEP_DAYS: cli->keep_days = (long)d; break;
 	case FS_O_EXPIRY_DAYS: cli->expiry_days = (long)d; break;
+	case FS_O_EXPIRY_WARN: cli->expiry_warn = (int)d; break;
+	case FS_O_EXPIRY_CRIT: cli->expiry_crit = (int)d; break;
 	case FS_O_PORT:
 		if (cli->nports >= (int)(sizeof(cli->ports) / sizeof(cli->ports[0])))
 			return usage_error("%s: at most %zu ports", flag, sizeof(cli->ports) / sizeof(cli->ports[0]));
@@ -286,6 +309,11 @@ set_string(struct fs_cli *cli, const struct fs_option *o, const char *flag, cons
 	case FS_O_PARTNERS: cli->partners_file = v; break;
 	case FS_O_FORMAT: cli->format = v; break;
 	case FS_O_OUTPUT: cli->output = v; break;
+	case FS_O_PROMETHEUS:
+		if (v[0] == '\0')
+			return usage_error("%s: name a file", flag);
+		cli->prometheus = v;
+		break;
 	default: return usage_error("%s: not a value option", flag);
 	}
 	return r;
@@ -300,6 +328,7 @@ set_flag(struct fs_cli *cli, const struct fs_option *o, unsigned bit)
 	case FS_O_DIRECT_TLS: cli->eng.direct_tls = true; break;
 	case FS_O_DNSSEC: cli->eng.dnssec = true; break;
 	case FS_O_JSON: cli->json = true; break;
+	case FS_O_NAGIOS: cli->nagios = true; break;
 	case FS_O_LIST_PROBES: cli->list_probes = true; break;
 	case FS_O_QUIET: cli->verbose = -1; break;
 	case FS_O_VERBOSE: cli->verbose++; break;
@@ -339,6 +368,12 @@ check_together(const struct fs_cli *cli)
 		    "--client-cert/--client-key for it");
 	if (cli->eng.direct_tls && cli->eng.connect_host == NULL)
 		return usage_error("--direct-tls needs --connect HOST[:PORT]");
+	/* Critical is the nearer of the two thresholds (fedscan(1) MONITORING). */
+	if (cli->expiry_crit > cli->expiry_warn)
+		return usage_error("--expiry-crit %d is above --expiry-warn %d: critical must come no sooner than warning",
+		    cli->expiry_crit, cli->expiry_warn);
+	if (cli->nagios && cli->json)
+		return usage_error("--nagios and --json: choose one output");
 	return 0;
 }
 
@@ -351,6 +386,7 @@ fs_cli_parse(const char *cmd, unsigned bit, int argc, char **argv, struct fs_cli
 	/* The local setting, from, timeout and concurrency stay unset here: apply_policy() fills them after the loop. */
 	cli->keep_days = -1;
 	cli->expiry_days = FS_DEFAULT_EXPIRY_DAYS;
+	cli->expiry_warn = cli->expiry_crit = -1;
 	build_getopt();
 	optind = 1;
 	opterr = 0;

@@ -30,6 +30,10 @@ struct fs_cli {
 	struct fs_policyfile *policy;  /* the policy file read, or NULL; lives until exit */
 	long keep_days;                /* prune --keep-days; -1: not given */
 	long expiry_days;              /* diff --expiry-days */
+	int expiry_warn;               /* --expiry-warn DAYS (FS_DEFAULT_EXPIRY_WARN_DAYS; -1 until the policy file is read) */
+	int expiry_crit;               /* --expiry-crit DAYS (FS_DEFAULT_EXPIRY_CRIT_DAYS) */
+	bool nagios;                   /* check --nagios: the monitoring plugin's output and exit status */
+	const char *prometheus;        /* --prometheus FILE: the textfile collector's metrics (check, scan) */
 	const char *capture;           /* --capture FILE.pcap (check, scan) */
 	const char *run_user;          /* --user NAME: who to become after opening the capture as root */
 	bool list_probes;              /* check --list-probes */
@@ -43,6 +47,8 @@ struct fs_cli {
 int fs_cli_parse(const char *cmd, unsigned bit, int argc, char **argv, struct fs_cli *cli);
 /* The default database path ($XDG_DATA_HOME/fedscan/fedscan.db, or /var/lib/fedscan/fedscan.db for root). */
 const char *fs_cli_default_db(char *buf, size_t size);
+/* The message of the last usage error fs_cli_parse() printed ("" when none). */
+const char *fs_cli_usage_message(void);
 /* Print the usage text of every command to f (fs_options_help). */
 void fs_cli_usage(FILE *f);
 

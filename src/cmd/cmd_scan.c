@@ -15,6 +15,7 @@
 #include "fedscan/err.h"
 #include "fedscan/export.h"
 #include "fedscan/log.h"
+#include "fedscan/metrics.h"
 #include "fedscan/policyfile.h"
 #include "fedscan/report.h"
 #include "fedscan/store.h"
@@ -73,6 +74,7 @@ struct scan_run {
 	size_t first, nsamples;
 	bool interrupted;
 	struct fs_json_stream js; /* --json: written as partners finish, the "scan" object last */
+	struct fs_metrics metrics;/* --prometheus: every partner, written when the run ends */
 };
 
 static const char *const rank_names[] = { "incompatible", "unreachable", "error", "degraded", "compatible", "other" };
@@ -269,6 +271,8 @@ keep_item(void *ud, const struct fs_assessment *a)
 	size_t cap;
 
 	run->counts[fs_verdict_severity_rank(a->verdict)]++;
+	if (run->cli->prometheus != NULL)
+		fs_metrics_add(&run->metrics, a);
 	if (a->verdict == FS_VERDICT_COMPATIBLE)
 		return;
 	if (run->nitems == run->items_cap) {
@@ -327,6 +331,19 @@ scan_tail(struct scan_run *run, json_t *capj)
 	json_decref(tail);
 }
 
+/* --prometheus: replace the file with this run's metrics; a failure is an error (exit 3), as an unrecorded result. */
+static void
+write_metrics(struct scan_run *run, double secs)
+{
+	struct fs_metrics_run mr = { secs, (long long)time(NULL), !run->interrupted };
+	char err[512];
+
+	if (run->cli->prometheus != NULL && fs_metrics_commit(&run->metrics, &mr, err, sizeof(err)) != 0) {
+		fs_error("--prometheus: %s", err);
+		run->rec.failed = true;
+	}
+}
+
 /* The summary a cron e-mail carries: counts, then each partner that is not compatible with its first reason. */
 static void
 summary(struct scan_run *run, FILE *f, double secs)
@@ -383,6 +400,7 @@ fs_cmd_scan(struct fs_cli *cli)
 	memset(&run, 0, sizeof(run));
 	memset(&t, 0, sizeof(t));
 	run.cli = cli;
+	run.metrics.fd = -1;
 	if (cli->nargs > 0) {
 		fputs("fedscan: scan: takes no domains; list them in a file for --partners (or use check DOMAIN...)\n",
 		    stderr);
@@ -416,6 +434,12 @@ fs_cmd_scan(struct fs_cli *cli)
 	run.rec.assessed = keep_item;
 	run.rec.ud = &run;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* --prometheus: an unwritable directory fails now, not after a night's audit. */
+	if (cli->prometheus != NULL && fs_metrics_open(&run.metrics, cli->prometheus, cli->expiry_warn,
+	    cli->expiry_crit, err, sizeof(err)) != 0) {
+		fs_error("--prometheus: %s", err);
+		goto out;
+	}
 	if (fs_recorder_begin(&run.rec, "scan", run.local, cap != NULL ? cli->capture : NULL) != 0)
 		goto out;
 	if (fs_engine_new(&cli->eng, domain_done, &run, &e, err, sizeof(err)) != 0) {
@@ -455,6 +479,7 @@ fs_cmd_scan(struct fs_cli *cli)
 	capj = fs_cmd_capture_finish(cli, cap);
 	if (run.done < run.total || run.rec.interrupted)
 		run.interrupted = true;       /* stopped before every queued partner started, or cut short */
+	write_metrics(&run, secs);
 	/* Complete only when every partner was audited and recorded; otherwise the row says incomplete. */
 	fs_recorder_end(&run.rec, !run.interrupted && !run.rec.failed);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -478,6 +503,7 @@ out:
 	fs_capture_close(cap);
 	json_decref(capj);
 	fs_store_close(run.rec.store);
+	fs_metrics_close(&run.metrics);
 	json_decref(run.local);
 	free(run.items);
 	fs_targets_free(&t);

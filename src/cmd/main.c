@@ -1,9 +1,11 @@
 /* main.c: fedscan's entry point: picks the command, hands it the parsed command line, and cleans up after it. */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fedscan/err.h"
+#include "fedscan/log.h"
 #include "fedscan/policyfile.h"
 #include "cli.h"
 
@@ -25,6 +27,42 @@ static const struct command {
 	{ "policy", "import", FS_CMD_POLICY_IMPORT, fs_cmd_policy_import },
 };
 
+/*
+ * Invoked as check_fedscan (the link `make install` adds beside the program): `fedscan check --nagios ARGS`, the
+ * way Nagios and Icinga name their plugins. Returns the argument vector to use (argv when not so invoked).
+ */
+static char **
+as_plugin(int *argc, char **argv)
+{
+	static char *v[1024];
+	const char *base = strrchr(argv[0], '/');
+	int i;
+
+	base = base != NULL ? base + 1 : argv[0];
+	if (strcmp(base, "check_fedscan") != 0 || *argc + 2 >= (int)(sizeof(v) / sizeof(v[0])))
+		return argv;
+	v[0] = argv[0];
+	v[1] = "check";
+	v[2] = "--nagios";
+	for (i = 1; i < *argc; i++)
+		v[i + 2] = argv[i];
+	*argc += 2;
+	v[*argc] = NULL;
+	return v;
+}
+
+/* check --nagios: a plugin's usage error is UNKNOWN (exit 3) with a status line, not fedscan's 64. */
+static bool
+plugin_mode(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--nagios") == 0)
+			return strcmp(argv[1], "check") == 0;
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -37,6 +75,7 @@ main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	/* A peer that hangs up mid-write must end as a recorded close, never as a SIGPIPE exit. */
 	signal(SIGPIPE, SIG_IGN);
+	argv = as_plugin(&argc, argv);
 	if (argc < 2) {
 		fs_cli_usage(stderr);
 		return FS_EXIT_USAGE;
@@ -71,6 +110,12 @@ main(int argc, char **argv)
 	r = fs_cli_parse(label, c->bit, argc - skip, argv + skip, &cli);
 	if (r == 0)
 		r = c->run(&cli);
+	if (r == FS_EXIT_USAGE && plugin_mode(argc, argv)) {
+		fputs("FEDSCAN UNKNOWN - bad usage: ", stdout);
+		fs_fputs_safe(fs_cli_usage_message()[0] != '\0' ? fs_cli_usage_message() : "see standard error", stdout);
+		fputs(" (see fedscan(1))\n", stdout);
+		r = FS_EXIT_ERROR;
+	}
 	fs_policyfile_free(cli.policy);
 	return r;
 }

@@ -23,7 +23,8 @@ fs_record_partner(struct fs_recorder *r, const struct fs_domain_ev *ev, long lon
 	int rc = -1;
 
 	memset(&a, 0, sizeof(a));
-	if (fs_assess(ev, now, &r->cli->local, r->cli->policy, &a) != 0 || (p = fs_assessment_to_json(&a)) == NULL) {
+	if (fs_assess(ev, now, r->cli->expiry_warn, &r->cli->local, r->cli->policy, &a) != 0 ||
+	    (p = fs_assessment_to_json(&a)) == NULL) {
 		before_print(r);
 		fs_error("%s: out of memory building the result", ev->domain);
 		r->failed = true;

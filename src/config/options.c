@@ -57,6 +57,11 @@ const struct fs_option fs_options[FS_O__COUNT] = {
 	[FS_O_DIALBACK_WAIT] = { FS_O_DIALBACK_WAIT, "dialback-wait", 0, FS_OT_SECONDS, "SECONDS", 0.01, 3600,
 	    "0.25 s + 8 round trips", CHECK, 0, NULL, "without --listen: silence after db:result that means verifying\n"
 	    "(default {default}; --timeout or more: wait it out)", NULL, 0 },
+	[FS_O_EXPIRY_WARN] = { FS_O_EXPIRY_WARN, "expiry-warn", 0, FS_OT_COUNT, "DAYS", 0, 3650, "14",
+	    CHECK | FS_CMD_PCAP, 0, NULL, "a certificate expiring within DAYS is a problem: degraded,\n"
+	    "WARNING for --nagios (default {default})", "expiry-warn", LOCAL },
+	[FS_O_EXPIRY_CRIT] = { FS_O_EXPIRY_CRIT, "expiry-crit", 0, FS_OT_COUNT, "DAYS", 0, 3650, "3", CHECK, 0, NULL,
+	    "within DAYS: CRITICAL for --nagios (default {default})", "expiry-crit", LOCAL },
 	[FS_O_CAPTURE] = { FS_O_CAPTURE, "capture", 0, FS_OT_STRING, "FILE.pcap", 0, 0, NULL, CHECK, FS_OF_STRICT, NULL,
 	    "check, scan: capture the audit's own packets to FILE, TLS keys to FILE.keys", NULL, 0 },
 	[FS_O_USER] = { FS_O_USER, "user", 0, FS_OT_STRING, "NAME", 0, 0, "nobody", CHECK, 0, NULL,
@@ -69,6 +74,12 @@ const struct fs_option fs_options[FS_O__COUNT] = {
 	    NULL, 0 },
 	[FS_O_JSON] = { FS_O_JSON, "json", 0, FS_OT_FLAG, NULL, 0, 0, NULL, ALL & ~FS_CMD_POLICY_IMPORT, 0, NULL,
 	    "print one JSON document", NULL, 0 },
+	[FS_O_NAGIOS] = { FS_O_NAGIOS, "nagios", 0, FS_OT_FLAG, NULL, 0, 0, NULL, FS_CMD_CHECK, FS_OF_STRICT, NULL,
+	    "check: a monitoring plugin's status line, details and perfdata;\n"
+	    "exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN", NULL, 0 },
+	[FS_O_PROMETHEUS] = { FS_O_PROMETHEUS, "prometheus", 0, FS_OT_PATH, "FILE", 0, 0, NULL, CHECK, FS_OF_STRICT,
+	    NULL, "check, scan: write the metrics to FILE for node-exporter's\ntextfile collector (replaced at once)",
+	    NULL, 0 },
 	[FS_O_LIST_PROBES] = { FS_O_LIST_PROBES, "list-probes", 0, FS_OT_FLAG, NULL, 0, 0, NULL, FS_CMD_CHECK,
 	    FS_OF_STRICT, NULL, "check: print each probe's name and what it does, and exit", NULL, 0 },
 	[FS_O_QUIET] = { FS_O_QUIET, "quiet", 'q', FS_OT_FLAG, NULL, 0, 0, NULL, CHECK | FS_CMD_DIFF | FS_CMD_PRUNE |

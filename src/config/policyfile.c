@@ -186,6 +186,7 @@ fs_policyfile_new(const char *name)
 		free(pf);
 		return NULL;
 	}
+	pf->expiry_warn_days = pf->expiry_crit_days = -1;
 	return pf;
 }
 

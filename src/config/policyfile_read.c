@@ -437,7 +437,7 @@ key_setting(struct ctx *c, const struct fs_option *k, const char *v)
 		pp->expect_line[k->id == FS_O_TLS ? 0 : 1] = c->lineno;
 }
 
-/* timeout and concurrency, within the range of fs_options (the command line's too). */
+/* timeout, concurrency, expiry-warn and expiry-crit, within the range of fs_options (the command line's too). */
 static void
 key_number(struct ctx *c, const struct fs_option *k, const char *v)
 {
@@ -451,6 +451,10 @@ key_number(struct ctx *c, const struct fs_option *k, const char *v)
 	}
 	if (k->id == FS_O_TIMEOUT)
 		c->pf->timeout_ms = (long)(x * 1000 + 1e-6);    /* whole ms; the epsilon keeps "1.001" at 1001 */
+	else if (k->id == FS_O_EXPIRY_WARN)
+		c->pf->expiry_warn_days = (int)x;
+	else if (k->id == FS_O_EXPIRY_CRIT)
+		c->pf->expiry_crit_days = (int)x;
 	else
 		c->pf->concurrency = (unsigned)x;
 }

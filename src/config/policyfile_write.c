@@ -198,7 +198,8 @@ fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment
 	if (comment != NULL)
 		write_comment(f, comment);
 	if (l->tls || l->sasl || l->dialback || pf->from || pf->client_cert || pf->client_key || pf->ca_file ||
-	    pf->database || pf->timeout_ms || pf->concurrency || pf->listen_host) {
+	    pf->database || pf->timeout_ms || pf->concurrency || pf->listen_host || pf->expiry_warn_days >= 0 ||
+	    pf->expiry_crit_days >= 0) {
 		fputs("\n[local]\n", f);
 		if (l->tls)
 			fprintf(f, "tls = %s\n", fs_level_name(l->tls));
@@ -229,6 +230,10 @@ fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment
 		}
 		if (pf->concurrency)
 			fprintf(f, "concurrency = %u\n", pf->concurrency);
+		if (pf->expiry_warn_days >= 0)
+			fprintf(f, "expiry-warn = %d\n", pf->expiry_warn_days);
+		if (pf->expiry_crit_days >= 0)
+			fprintf(f, "expiry-crit = %d\n", pf->expiry_crit_days);
 		if (pf->listen_host)
 			fprintf(f, strchr(pf->listen_host, ':') ? "listen = [%s]:%d\n" : "listen = %s:%d\n",
 			    pf->listen_host, pf->listen_port);

@@ -65,7 +65,7 @@ tls_facts(const struct fs_endpoint_ev *ep, struct fs_tls_facts *t)
 
 /* One endpoint: where, its inference (made once, here), its TLS facts and its evidence record. */
 static int
-assess_endpoint(const struct fs_domain_ev *d, unsigned i, long long now, struct fs_endpoint_assess *e)
+assess_endpoint(const struct fs_domain_ev *d, unsigned i, long long now, int warn_days, struct fs_endpoint_assess *e)
 {
 	const struct fs_endpoint_ev *ep = &d->endpoints[i];
 	unsigned k;
@@ -78,7 +78,7 @@ assess_endpoint(const struct fs_domain_ev *d, unsigned i, long long now, struct 
 	e->weight = ep->weight;
 	e->direct_tls = ep->direct_tls;
 	e->keys = FS_K_ALL;
-	fs_infer_endpoint(d, i, now, &e->eff);
+	fs_infer_endpoint(d, i, now, warn_days, &e->eff);
 	e->reachable = e->eff.reachable;
 	FS_EV_SET(e->error, e->eff.error);
 	tls_facts(ep, &e->tls);
@@ -236,7 +236,7 @@ endpoint_verdicts(const struct fs_setting *local, struct fs_assessment *a)
 }
 
 int
-fs_assess(const struct fs_domain_ev *d, long long now, const struct fs_setting *local,
+fs_assess(const struct fs_domain_ev *d, long long now, int warn_days, const struct fs_setting *local,
     const struct fs_policyfile *pf, struct fs_assessment *out)
 {
 	struct fs_inference *eps = NULL;
@@ -260,7 +260,7 @@ fs_assess(const struct fs_domain_ev *d, long long now, const struct fs_setting *
 	}
 	for (i = 0; i < d->nendpoints; i++) {
 		out->nendpoints = i + 1;
-		if (assess_endpoint(d, i, now, &out->endpoints[i]) != 0)
+		if (assess_endpoint(d, i, now, warn_days, &out->endpoints[i]) != 0)
 			goto out;
 		eps[i] = out->endpoints[i].eff;
 	}
@@ -279,6 +279,33 @@ out:
 	if (rc != 0)
 		fs_assessment_clear(out);
 	return rc;
+}
+
+long long
+fs_assess_cert_expiry(const struct fs_assessment *a)
+{
+	long long earliest = 0;
+	unsigned i;
+
+	for (i = 0; i < a->nendpoints; i++) {
+		const struct fs_tls_facts *t = &a->endpoints[i].tls;
+
+		/* A capture that hid the certificate (TLS 1.3) knows no date: it is not "expires at 0". */
+		if (t->ok && !t->hidden && t->cert_present && t->not_after_epoch > 0 &&
+		    (earliest == 0 || t->not_after_epoch < earliest))
+			earliest = t->not_after_epoch;
+	}
+	return earliest;
+}
+
+unsigned
+fs_assess_endpoints_up(const struct fs_assessment *a)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < a->nendpoints; i++)
+		n += a->endpoints[i].reachable;
+	return n;
 }
 
 int

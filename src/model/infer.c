@@ -7,8 +7,6 @@
 
 #include "fedscan/infer.h"
 
-#define EXPIRY_WARN_DAYS 14
-
 const char *
 fs_conf_name(enum fs_conf c)
 {
@@ -138,7 +136,7 @@ db_words(const struct fs_dialback_ev *db, char *buf, size_t size)
 
 static void
 cert_checks(const struct fs_domain_ev *d, const char *where, const struct fs_tls_ev *t, long long now,
-    struct fs_inference *r)
+    int warn_days, struct fs_inference *r)
 {
 	long long days;
 
@@ -155,7 +153,7 @@ cert_checks(const struct fs_domain_ev *d, const char *where, const struct fs_tls
 		r->cert_problem = true;
 	} else if (t->cert.not_after_epoch > 0) {
 		days = (t->cert.not_after_epoch - now) / 86400;
-		if (days < EXPIRY_WARN_DAYS) {
+		if (days < warn_days) {
 			problem(r, FS_P_CERT, "%s: certificate expires in %lld days (%s)", where, days, t->cert.not_after);
 			r->cert_problem = true;
 		}
@@ -587,7 +585,7 @@ gather(struct ep_ctx *x)
 }
 
 void
-fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, struct fs_inference *r)
+fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, int warn_days, struct fs_inference *r)
 {
 	struct ep_ctx x;
 
@@ -606,7 +604,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, str
 		return;
 	gather(&x);
 	if (x.tlsc != NULL)
-		cert_checks(d, x.where, &x.tlsc->tls, now, r);
+		cert_checks(d, x.where, &x.tlsc->tls, now, warn_days, r);
 	/* The order matters: SASL reads the TLS and Dialback results, Dialback reads S7. */
 	infer_tls(&x);
 	infer_tls_failed(&x);
@@ -660,7 +658,7 @@ fs_infer_domain(const struct fs_domain_ev *d, long long now, struct fs_inference
 		return;
 	}
 	for (i = 0; i < d->nendpoints; i++)
-		fs_infer_endpoint(d, i, now, &eps[i]);
+		fs_infer_endpoint(d, i, now, FS_DEFAULT_EXPIRY_WARN_DAYS, &eps[i]);
 	fs_infer_domain_from(d, eps, r);
 	free(eps);
 }

@@ -12,7 +12,7 @@ fs_report_partner(const struct fs_domain_ev *d, long long now, const struct fs_s
 	struct fs_assessment a;
 	json_t *o;
 
-	if (fs_assess(d, now, local, NULL, &a) != 0)
+	if (fs_assess(d, now, FS_DEFAULT_EXPIRY_WARN_DAYS, local, NULL, &a) != 0)
 		return NULL;
 	o = fs_assessment_to_json(&a);
 	fs_assessment_clear(&a);

@@ -241,7 +241,7 @@ infer(const char *name, const struct fs_domain_ev *d, struct fs_inference *r)
 	ok(!(r->s.sasl == FS_LEVEL_REQUIRED && r->s.dialback == FS_DIALBACK_TRUE),
 	    "%s: never (SASL Required, Dialback True) for a partner", name);
 	if (d->nendpoints == 1) {
-		fs_infer_endpoint(d, 0, NOW, &e);
+		fs_infer_endpoint(d, 0, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &e);
 		ok(e.s.tls == r->s.tls && e.s.sasl == r->s.sasl && e.s.dialback == r->s.dialback,
 		    "%s: the domain's setting is its only endpoint's", name);
 	}
@@ -1230,7 +1230,7 @@ static void
 test_certificates(void)
 {
 	struct fs_domain_ev d;
-	struct fs_inference r, base;
+	struct fs_inference r, base, e;
 	struct fs_tls_ev *t;
 	const char *n;
 	int k;
@@ -1294,6 +1294,11 @@ test_certificates(void)
 			break;
 		case 3:
 			ok(!r.cert_problem && r.nproblems == 0, "%s: no problem", n);
+			/* --expiry-warn 90: the same certificate is now within the warning days. */
+			fs_infer_endpoint(&d, 0, NOW, 90, &e);
+			ok(e.cert_problem && has_problem(&e, "expires in 60 days"), "%s, warning days 90: cert_problem", n);
+			fs_infer_endpoint(&d, 0, NOW, 60, &e);
+			ok(!e.cert_problem, "%s, warning days 60: no problem (fewer than 60 days left is the rule)", n);
 			break;
 		default:
 			ok(r.cert_problem && has_problem(&r, "not trusted") && has_problem(&r, "self-signed"),
@@ -1368,7 +1373,7 @@ test_local_unreachable(void)
 	ok(!down && !has_problem(&r, "did not answer"), "%s: no \"endpoint did not answer\" problem", n);
 	fs_policy_verdict(&local, &r, &c);
 	is_string("compatible", fs_verdict_name(c.verdict), "%s: verdict compatible, not degraded", n);
-	fs_infer_endpoint(&d, 1, NOW, &ep);
+	fs_infer_endpoint(&d, 1, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &ep);
 	ok(!ep.reachable && ep.local_unreachable, "%s: the IPv6 endpoint is flagged local_unreachable", n);
 	ok(strstr(ep.error, ADDR6) != NULL && strstr(ep.error, "not reachable from this host: no IPv6 route") != NULL,
 	    "%s: the endpoint says \"not reachable from this host: no IPv6 route\" (%s)", n, ep.error);

@@ -114,6 +114,8 @@ test_good(void)
 	is_string("/dev/null", pf->ca_file, "ca-file");
 	is_int(7500, pf->timeout_ms, "timeout 7.5 s");
 	is_int(12, pf->concurrency, "concurrency");
+	is_int(-1, pf->expiry_warn_days, "expiry-warn not given: -1");
+	is_int(-1, pf->expiry_crit_days, "expiry-crit not given: -1");
 	snprintf(expect, sizeof(expect), "%s/db/fedscan.db", tmpdir);
 	is_string(expect, pf->database, "database: relative to the file's directory, need not exist");
 	is_int(4, pf->npartners, "four partners");
@@ -195,6 +197,11 @@ test_good(void)
 	ok(fs_policyfile_parse("t.conf", "", &pf, err, sizeof(err)) == 0 && pf->npartners == 0 && pf->local_line == 0,
 	    "empty file: fine, nothing set");
 	fs_policyfile_free(pf);
+	/* The certificate expiry thresholds (fedscan(1) --expiry-warn, --expiry-crit); 0 is a value, not "unset". */
+	pf = NULL;
+	ok(fs_policyfile_parse("t.conf", "[local]\nexpiry-warn = 21\nEXPIRY-CRIT = 0\n", &pf, err, sizeof(err)) == 0 &&
+	    pf->expiry_warn_days == 21 && pf->expiry_crit_days == 0, "expiry-warn 21, expiry-crit 0");
+	fs_policyfile_free(pf);
 }
 
 static void
@@ -206,13 +213,13 @@ test_errors(void)
 	int rc;
 
 	is_string("t.conf:2: unknown key 'tsl' in [local]; the keys there are tls, sasl, dialback, from, client-cert, "
-	    "client-key, ca-file, listen, timeout, concurrency, database",
+	    "client-key, ca-file, listen, timeout, concurrency, expiry-warn, expiry-crit, database",
 	    parse_err("[local]\ntsl = required\n"), "unknown key in [local]");
 	is_string("t.conf:3: unknown key 'proxyfqdn' in a [partner] section; the keys there are tls, sasl, dialback, "
 	    "connect, additional-domains, description",
 	    parse_err("[partner a.example]\ntls = required\nproxyfqdn = x\n"), "unknown key in [partner]");
 	is_string("t.conf:2: unknown key 'connect' in [local]; the keys there are tls, sasl, dialback, from, "
-	    "client-cert, client-key, ca-file, listen, timeout, concurrency, database",
+	    "client-cert, client-key, ca-file, listen, timeout, concurrency, expiry-warn, expiry-crit, database",
 	    parse_err("[local]\nconnect = x\n"), "a partner key in [local]");
 	is_string("t.conf:2: tls: 'maybe' is not a setting; use Required, Optional or NotSupported",
 	    parse_err("[local]\ntls = maybe\n"), "bad tls value");
@@ -231,6 +238,13 @@ test_errors(void)
 	    parse_err("[local]\nconcurrency = 2.5\n"), "concurrency not whole");
 	is_string("t.conf:2: concurrency: '20000' is not a whole number from 1 to 10000",
 	    parse_err("[local]\nconcurrency = 20000\n"), "concurrency too big");
+	is_string("t.conf:2: expiry-warn: 'soon' is not a whole number from 0 to 3650",
+	    parse_err("[local]\nexpiry-warn = soon\n"), "expiry-warn not a number");
+	is_string("t.conf:2: expiry-crit: '3651' is not a whole number from 0 to 3650",
+	    parse_err("[local]\nexpiry-crit = 3651\n"), "expiry-crit too big");
+	is_string("t.conf:2: unknown key 'expiry-warn' in a [partner] section; the keys there are tls, sasl, dialback, "
+	    "connect, additional-domains, description", parse_err("[partner a.example]\nexpiry-warn = 3\n"),
+	    "expiry-warn is a [local] key");
 	is_string("t.conf:2: client-cert: cannot read '/nonexistent/c.pem': No such file or directory",
 	    parse_err("[local]\nclient-cert = /nonexistent/c.pem\n"), "unreadable client-cert");
 	is_string("t.conf:2: ca-file: empty value; give a file name", parse_err("[local]\nca-file =\n"),
@@ -279,7 +293,7 @@ test_errors(void)
 	/* Several problems: all of them, in line order. */
 	is_string("t.conf:2: tls: 'x' is not a setting; use Required, Optional or NotSupported\n"
 	    "t.conf:3: unknown key 'foo' in [local]; the keys there are tls, sasl, dialback, from, client-cert, "
-	    "client-key, ca-file, listen, timeout, concurrency, database\n"
+	    "client-key, ca-file, listen, timeout, concurrency, expiry-warn, expiry-crit, database\n"
 	    "t.conf:5: duplicate partner a.example (the first is on line 4)",
 	    parse_err("[local]\ntls = x\nfoo = 1\n[partner a.example]\n[partner a.example]\n"),
 	    "every problem, in line order");
@@ -326,6 +340,8 @@ test_write(void)
 	pf->from = strdup("scan.example.net");
 	pf->timeout_ms = 2500;
 	pf->concurrency = 3;
+	pf->expiry_warn_days = 30;
+	pf->expiry_crit_days = 0;
 	pf->database = strdup("/var/tmp/x.db");
 	p = fs_policyfile_add_partner(pf, "One.Example");
 	p->expect.tls = FS_LEVEL_OPTIONAL;
@@ -367,6 +383,8 @@ test_write(void)
 	is_string("scan.example.net", back->from, "round trip: from");
 	is_int(2500, back->timeout_ms, "round trip: timeout");
 	is_int(3, back->concurrency, "round trip: concurrency");
+	is_int(30, back->expiry_warn_days, "round trip: expiry-warn");
+	is_int(0, back->expiry_crit_days, "round trip: expiry-crit 0 (given, not left out)");
 	is_string("/var/tmp/x.db", back->database, "round trip: database");
 	is_int(3, back->npartners, "round trip: partners");
 	p = &back->partners[0];
