@@ -112,7 +112,7 @@ test_worst_endpoint(void)
 	reset();
 	tls_required(endpoint("192.0.2.10"));
 	plain_only(endpoint("192.0.2.11"));
-	ok(fs_assess(&D, NOW, &local, NULL, &a) == 0, "disagreeing endpoints: assessed");
+	ok(fs_assess(&D, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &local, NULL, &a) == 0, "disagreeing endpoints: assessed");
 	dump(&a);
 	is_string("Required", fs_level_name(a.endpoints[0].eff.s.tls), "endpoint 1: TLS Required");
 	is_string("NotSupported", fs_level_name(a.endpoints[1].eff.s.tls), "endpoint 2: TLS NotSupported");
@@ -129,7 +129,7 @@ test_worst_endpoint(void)
 	reset();
 	tls_required(endpoint("192.0.2.10"));
 	tls_required(endpoint("192.0.2.11"));
-	ok(fs_assess(&D, NOW, &local, NULL, &a) == 0, "agreeing endpoints: assessed");
+	ok(fs_assess(&D, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &local, NULL, &a) == 0, "agreeing endpoints: assessed");
 	is_string("compatible", fs_verdict_name(a.verdict), "agreeing endpoints: compatible");
 	ok(!has_reason(&a, FS_R_ENDPOINT_WORSE, NULL), "agreeing endpoints: no endpoint reason");
 	fs_assessment_clear(&a);
@@ -145,7 +145,7 @@ test_interrupted_and_passive(void)
 	reset();
 	tls_required(endpoint("192.0.2.10"));
 	D.interrupted = true;
-	ok(fs_assess(&D, NOW, &local, NULL, &a) == 0, "interrupted: assessed");
+	ok(fs_assess(&D, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &local, NULL, &a) == 0, "interrupted: assessed");
 	is_string("error", fs_verdict_name(a.verdict), "interrupted: error");
 	ok(a.nreasons > 0 && a.reasons[0].code == FS_R_INTERRUPTED, "interrupted: the first reason says so");
 	is_int(3, fs_verdict_exit_status(a.verdict), "interrupted: exit status 3");
@@ -155,7 +155,7 @@ test_interrupted_and_passive(void)
 	ep = endpoint("192.0.2.10");
 	tls_required(ep);
 	ep->source = FS_SRC_PASSIVE;
-	ok(fs_assess(&D, NOW, &local, NULL, &a) == 0, "passive: assessed");
+	ok(fs_assess(&D, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &local, NULL, &a) == 0, "passive: assessed");
 	ok(has_reason(&a, FS_R_PASSIVE, "from a capture"), "passive: the reason says the evidence is a capture's");
 	fs_assessment_clear(&a);
 }
@@ -172,7 +172,7 @@ test_expectation(void)
 	tls_required(endpoint("192.0.2.10"));
 	ok(fs_policyfile_parse("t.conf", "[partner partner.test]\ntls = optional\n", &pf, err, sizeof(err)) == 0,
 	    "expectation: the policy parses");
-	ok(fs_assess(&D, NOW, &local, pf, &a) == 0, "expectation: assessed");
+	ok(fs_assess(&D, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &local, pf, &a) == 0, "expectation: assessed");
 	is_string("degraded", fs_verdict_name(a.verdict), "a contradicted expectation makes a compatible partner degraded");
 	ok(has_reason(&a, FS_R_EXPECT_MISMATCH, "expected TLS Optional (t.conf:2) but the partner's is Required"),
 	    "the reason names the field, the line and both values");
@@ -193,7 +193,7 @@ test_json_round_trip(void)
 	reset();
 	tls_required(endpoint("192.0.2.10"));
 	plain_only(endpoint("2001:db8::11"));
-	ok(fs_assess(&D, NOW, &local, NULL, &a) == 0, "round trip: assessed");
+	ok(fs_assess(&D, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &local, NULL, &a) == 0, "round trip: assessed");
 	j1 = fs_assessment_to_json(&a);
 	ok(fs_assessment_from_json(j1, &b, err, sizeof(err)) == 0, "round trip: read back");
 	j2 = fs_assessment_to_json(&b);
