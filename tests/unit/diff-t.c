@@ -29,13 +29,14 @@ partner(struct fs_assessment *a, const char *domain)
 	a->eff.s.dialback = FS_DIALBACK_TRUE;
 }
 
-/* Add an endpoint (room for 4 connections). */
+/* Add an endpoint (at most FS_MAX_ENDPOINTS, room for 4 connections each). */
 static struct fs_endpoint_assess *
 endpoint(struct fs_assessment *a, const char *host, const char *address, int port, bool reachable)
 {
 	struct fs_endpoint_assess *e;
 
-	a->endpoints = realloc(a->endpoints, (a->nendpoints + 1) * sizeof(*a->endpoints));
+	if (a->endpoints == NULL)
+		a->endpoints = calloc(FS_MAX_ENDPOINTS, sizeof(*a->endpoints));
 	e = &a->endpoints[a->nendpoints++];
 	memset(e, 0, sizeof(*e));
 	FS_EV_SET(e->host, host);
