@@ -15,6 +15,8 @@
 
 /* The "local" object: tls, sasl, dialback, row, methods, verdict, message, meaning (new reference). */
 json_t *fs_report_local(const struct fs_setting *local);
+/* Read a recorded "local" object's setting back; -1 when it is not a complete one. */
+int fs_report_local_read(const json_t *local, struct fs_setting *out);
 /* A method set as a JSON array of contract names, in preference order. */
 json_t *fs_report_methods(unsigned methods);
 /* The contract "partner" object of an assessment, with per-endpoint evidence (new reference; NULL: no memory). */

@@ -35,6 +35,19 @@ fs_report_local(const struct fs_setting *local)
 	    "meaning", row != NULL ? row->meaning : "");
 }
 
+int
+fs_report_local_read(const json_t *o, struct fs_setting *s)
+{
+	const char *tls = json_string_value(json_object_get(o, "tls"));
+	const char *sasl = json_string_value(json_object_get(o, "sasl"));
+	const char *dialback = json_string_value(json_object_get(o, "dialback"));
+
+	if (tls == NULL || sasl == NULL || dialback == NULL || fs_level_parse(tls, &s->tls) != 0 ||
+	    fs_level_parse(sasl, &s->sasl) != 0 || fs_dialback_parse(dialback, &s->dialback) != 0)
+		return -1;
+	return 0;
+}
+
 /* ---- writing ---- */
 
 static json_t *
