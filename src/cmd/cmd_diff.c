@@ -245,7 +245,10 @@ partner_changes(const json_t *a, const json_t *b, long long at_a, long long at_b
 	size_t i;
 
 	if (strcmp(va, vb) != 0) {
-		int worse = fs_verdict_rank(vb) < fs_verdict_rank(va);
+		enum fs_verdict xa, xb;
+		/* Worse: more serious (assess.h); a word that is no verdict counts as the least serious. */
+		int worse = fs_verdict_parse(vb, &xb) == 0 &&
+		    (fs_verdict_parse(va, &xa) != 0 || fs_verdict_severity_rank(xb) < fs_verdict_severity_rank(xa));
 		add(changes, !worse ? SEV_BETTER : strcmp(vb, "degraded") == 0 ? SEV_DEGRADED : SEV_BROKEN, "verdict",
 		    va, vb, "verdict %s " ARROW " %s", va, vb);
 	}
