@@ -37,7 +37,7 @@ struct fs_report_doc {
 	bool have_local;
 	struct fs_assessment *partners;    /* owned: one per record, in the order recorded */
 	size_t n;
-	char (*unreadable)[FS_EV_LONG];    /* owned: "scan S, record I of N (DOMAIN): why", one per unreadable record */
+	char (*unreadable)[FS_EV_LONG];    /* owned: "scan S, record I of N (DOMAIN) cannot be read: why", each */
 	size_t nunreadable;
 };
 

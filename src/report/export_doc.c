@@ -38,8 +38,9 @@ stand_in(struct fs_report_doc *d, size_t i, size_t n, const json_t *rec, const c
 
 	if (d->unreadable == NULL && (d->unreadable = calloc(n, sizeof(*d->unreadable))) == NULL)
 		return -1;
-	snprintf(d->unreadable[d->nunreadable++], sizeof(*d->unreadable), "scan %lld, record %zu of %zu cannot be "
-	    "read: %s", (long long)d->scan.id, i + 1, n, why);
+	snprintf(d->unreadable[d->nunreadable++], sizeof(*d->unreadable), "scan %lld, record %zu of %zu%s%.300s%s cannot "
+	    "be read: %s", (long long)d->scan.id, i + 1, n, domain != NULL ? " (" : "", domain != NULL ? domain : "",
+	    domain != NULL ? ")" : "", why);
 	memset(a, 0, sizeof(*a));
 	FS_EV_SET(a->domain, domain != NULL ? domain : "(unknown)");
 	a->verdict = FS_VERDICT_ERROR;

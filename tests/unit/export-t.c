@@ -288,7 +288,7 @@ test_unreadable(void)
 		BAIL("fs_report_doc_from_json: %s", err);
 	is_int(4, (int)doc.n, "unreadable: every record is in the document");
 	is_int(2, (int)doc.nunreadable, "unreadable: two records cannot be read");
-	is_string("scan 7, record 2 of 4 cannot be read: hostile.example: the record has no known verdict",
+	is_string("scan 7, record 2 of 4 (hostile.example) cannot be read: hostile.example: the record has no known verdict",
 	    doc.nunreadable > 0 ? doc.unreadable[0] : NULL, "unreadable: the message names the scan, record and why");
 	is_string("scan 7, record 4 of 4 cannot be read: not a partner record (no domain)",
 	    doc.nunreadable > 1 ? doc.unreadable[1] : NULL, "unreadable: a record without a domain too");
