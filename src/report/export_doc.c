@@ -51,30 +51,33 @@ stand_in(struct fs_report_doc *d, size_t i, size_t n, const json_t *rec, const c
 }
 
 int
-fs_report_doc_load(const struct fs_scan_info *scan, const json_t *partners, struct fs_report_doc *out, char *err,
+fs_report_doc_load(const struct fs_scan_info *scan, const json_t *partners, struct fs_report_doc *doc, char *err,
     size_t errlen)
 {
 	size_t i, n = json_array_size(partners);
 	const json_t *rec;
 	char why[512];
+	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	out->scan = *scan;
-	out->scan.local = scan->local != NULL ? json_incref(scan->local) : NULL;
-	out->have_local = local_read(out->scan.local, &out->local) == 0;
-	if (n > 0 && (out->partners = calloc(n, sizeof(*out->partners))) == NULL)
-		goto nomem;
+	memset(doc, 0, sizeof(*doc));
+	doc->scan = *scan;
+	doc->scan.local = scan->local != NULL ? json_incref(scan->local) : NULL;
+	doc->have_local = local_read(doc->scan.local, &doc->local) == 0;
+	if (n > 0 && (doc->partners = calloc(n, sizeof(*doc->partners))) == NULL)
+		goto out;
 	json_array_foreach(partners, i, rec) {
-		out->n = i + 1;
-		if (fs_assessment_from_json(rec, &out->partners[i], why, sizeof(why)) != 0 &&
-		    stand_in(out, i, n, rec, why) != 0)
-			goto nomem;
+		doc->n = i + 1;
+		if (fs_assessment_from_json(rec, &doc->partners[i], why, sizeof(why)) != 0 &&
+		    stand_in(doc, i, n, rec, why) != 0)
+			goto out;
 	}
-	return 0;
-nomem:
-	fs_report_doc_clear(out);
-	snprintf(err, errlen, "out of memory reading scan %lld", (long long)scan->id);
-	return -1;
+	rc = 0;
+out:
+	if (rc != 0) {
+		fs_report_doc_clear(doc);
+		snprintf(err, errlen, "out of memory reading scan %lld", (long long)scan->id);
+	}
+	return rc;
 }
 
 int
