@@ -73,10 +73,12 @@ int fs_cmd_report(struct fs_cli *cli);
 int fs_cmd_history(struct fs_cli *cli);
 int fs_cmd_prune(struct fs_cli *cli);
 
-/* Commands that read the store (cmd_report.c): open --db (or the default); must_exist: refuse to create one. */
+/* The store of the commands that record or read (open_store.c): open --db (or the default); must_exist: refuse to
+ * create one. 0, or FS_EXIT_ERROR after a message. */
 struct fs_store;
 int fs_cmd_open_store(struct fs_cli *cli, bool must_exist, struct fs_store **out);
-/* A SCAN argument: a scan number (as `fedscan history` lists them). 0, or FS_EXIT_USAGE after a message. */
+/* A SCAN argument (cmd_report.c): a scan number (as `fedscan history` lists them). 0, or FS_EXIT_USAGE after a
+ * message. */
 int fs_cmd_scan_id(const char *cmd, const char *arg, int64_t *id);
 
 /*

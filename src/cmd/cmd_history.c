@@ -6,6 +6,7 @@
 
 #include "fedscan/err.h"
 #include "fedscan/log.h"
+#include "fedscan/report.h"
 #include "fedscan/store.h"
 #include "cli.h"
 
@@ -52,15 +53,21 @@ list_scans(struct fs_cli *cli, struct fs_store *st)
 	return FS_EXIT_OK;
 }
 
-/* "compatible; TLS Required, SASL Optional, Dialback True; SASL over TLS" */
+/* "compatible; TLS Required, SASL Optional, Dialback True; SASL over TLS", or why the record cannot be read. */
 static void
 state(const json_t *p, char *buf, size_t size)
 {
-	const json_t *e = json_object_get(p, "effective");
+	struct fs_assessment a;
+	char err[512];
 
-	snprintf(buf, size, "%s; TLS %s, SASL %s, Dialback %s; %s", str(p, "verdict"), str(e, "tls"), str(e, "sasl"),
-	    str(e, "dialback"), json_is_string(json_object_get(p, "negotiated")) ? str(p, "negotiated") :
-	    "no common method");
+	if (fs_assessment_from_json(p, &a, err, sizeof(err)) != 0) {
+		snprintf(buf, size, "a record that cannot be read: %s", err);
+		return;
+	}
+	snprintf(buf, size, "%s; TLS %s, SASL %s, Dialback %s; %s", fs_verdict_name(a.verdict),
+	    fs_level_name(a.eff.s.tls), fs_level_name(a.eff.s.sasl), fs_dialback_name(a.eff.s.dialback),
+	    a.negotiated != 0 ? fs_method_name(a.negotiated) : "no common method");
+	fs_assessment_clear(&a);
 }
 
 int

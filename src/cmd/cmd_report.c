@@ -1,5 +1,4 @@
-/* cmd_report.c: `fedscan report [SCAN] --format text|json|csv|html|markdown [-o FILE]`, and the store helpers of
- * the commands that read it back. */
+/* cmd_report.c: `fedscan report [SCAN] --format text|json|csv|html|markdown [-o FILE]`, and fs_cmd_scan_id(). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,27 +16,6 @@
 #include "cli.h"
 
 int
-fs_cmd_open_store(struct fs_cli *cli, bool must_exist, struct fs_store **out)
-{
-	char dbbuf[1024], err[512];
-	const char *db;
-
-	*out = NULL;
-	db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
-	if (must_exist && access(db, F_OK) != 0) {
-		fputs("fedscan: no database at ", stderr);
-		fs_fputs_safe(db, stderr);
-		fputs(": nothing recorded yet (run fedscan scan, or give --db FILE)\n", stderr);
-		return FS_EXIT_ERROR;
-	}
-	if (fs_store_open(db, out, err, sizeof(err)) != 0) {
-		fs_error("%s", err);
-		return FS_EXIT_ERROR;
-	}
-	return 0;
-}
-
-int
 fs_cmd_scan_id(const char *cmd, const char *arg, int64_t *id)
 {
 	char *end;
@@ -53,15 +31,6 @@ fs_cmd_scan_id(const char *cmd, const char *arg, int64_t *id)
 	}
 	*id = (int64_t)v;
 	return 0;
-}
-
-/* The scan's metadata as the report's "scan" object. */
-static json_t *
-scan_json(const struct fs_scan_info *s)
-{
-	return json_pack("{s:I, s:s, s:s, s:o, s:b, s:s, s:I}", "id", (json_int_t)s->id, "kind", s->kind,
-	    "started_at", s->started_at, "finished_at", s->finished_at[0] ? json_string(s->finished_at) : json_null(),
-	    "complete", s->complete, "fedscan_version", s->version, "partners", (json_int_t)s->ndomains);
 }
 
 /*
@@ -109,7 +78,7 @@ pick_scan(struct fs_store *st, const char *arg, struct fs_scan_info *out)
 
 /* Write the report to path through a temporary file in the same directory, renamed at the end: never half a report. */
 static int
-write_file(const char *path, enum fs_format fmt, const json_t *doc, int verbose)
+write_file(const char *path, enum fs_format fmt, const struct fs_report_doc *doc, int verbose)
 {
 	char tmp[PATH_MAX];
 	mode_t mask;
@@ -148,17 +117,37 @@ write_file(const char *path, enum fs_format fmt, const json_t *doc, int verbose)
 	return 0;
 }
 
+/* Read the scan's records into doc; a record that cannot be read is said on stderr (the report carries it too). */
+static int
+load(struct fs_store *st, const struct fs_scan_info *scan, struct fs_report_doc *doc)
+{
+	json_t *partners = NULL;
+	char err[512];
+	size_t i;
+
+	if (fs_store_scan_partners(st, scan->id, &partners, err, sizeof(err)) != 0 ||
+	    fs_report_doc_load(scan, partners, doc, err, sizeof(err)) != 0) {
+		json_decref(partners);
+		fs_error("%s", err);
+		return FS_EXIT_ERROR;
+	}
+	json_decref(partners);
+	for (i = 0; i < doc->nunreadable; i++)
+		fs_warn("report: %s", doc->unreadable[i]);
+	return 0;
+}
+
 int
 fs_cmd_report(struct fs_cli *cli)
 {
 	struct fs_store *st = NULL;
 	struct fs_scan_info scan;
+	struct fs_report_doc doc;
 	enum fs_format fmt = cli->json ? FS_FMT_JSON : FS_FMT_TEXT;
-	json_t *partners = NULL, *doc = NULL;
-	char err[512];
 	int rc;
 
 	memset(&scan, 0, sizeof(scan));
+	memset(&doc, 0, sizeof(doc));
 	if (cli->format != NULL && fs_format_parse(cli->format, &fmt) != 0) {
 		fputs("fedscan: report: --format '", stderr);
 		fs_fputs_safe(cli->format, stderr);
@@ -181,25 +170,15 @@ fs_cmd_report(struct fs_cli *cli)
 		return rc;
 	if ((rc = fs_cmd_open_store(cli, true, &st)) != 0)
 		return rc;
-	if ((rc = pick_scan(st, cli->nargs == 1 ? cli->args[0] : NULL, &scan)) != 0)
+	if ((rc = pick_scan(st, cli->nargs == 1 ? cli->args[0] : NULL, &scan)) != 0 ||
+	    (rc = load(st, &scan, &doc)) != 0)
 		goto out;
-	rc = FS_EXIT_ERROR;
-	if (fs_store_scan_partners(st, scan.id, &partners, err, sizeof(err)) != 0) {
-		fs_error("%s", err);
-		goto out;
-	}
-	doc = json_pack("{s:o, s:O, s:O}", "scan", scan_json(&scan), "local",
-	    scan.local != NULL ? scan.local : json_null(), "partners", partners);
-	if (doc == NULL) {
-		fs_error("out of memory");
-		goto out;
-	}
 	if (cli->output != NULL && strcmp(cli->output, "-") != 0) {
-		rc = write_file(cli->output, fmt, doc, cli->verbose);
+		rc = write_file(cli->output, fmt, &doc, cli->verbose);
 	} else {
 		bool color = fmt == FS_FMT_TEXT && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 
-		rc = fs_export(stdout, fmt, doc, color, cli->verbose) != 0 || fflush(stdout) != 0 ? FS_EXIT_ERROR : 0;
+		rc = fs_export(stdout, fmt, &doc, color, cli->verbose) != 0 || fflush(stdout) != 0 ? FS_EXIT_ERROR : 0;
 		if (rc != 0)
 			fs_error("report: cannot write to standard output: %s", strerror(errno));
 	}
@@ -207,8 +186,7 @@ fs_cmd_report(struct fs_cli *cli)
 		fs_warn("scan %lld is incomplete (interrupted, or still running): the report has what was recorded",
 		    (long long)scan.id);
 out:
-	json_decref(doc);
-	json_decref(partners);
+	fs_report_doc_clear(&doc);
 	json_decref(scan.local);
 	fs_store_close(st);
 	return rc;

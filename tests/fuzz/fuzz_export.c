@@ -1,5 +1,5 @@
 /*
- * fuzz_export.c: libFuzzer target for the report writers (src/export.c: CSV, HTML, Markdown, text) and the
+ * fuzz_export.c: libFuzzer target for the report writers (src/report/export*.c: CSV, HTML, Markdown, text) and the
  * terminal-safe printer (fs_fputs_safe in src/log.c): text that came from a partner must not become a
  * spreadsheet formula, markup, a table cell boundary or a terminal control sequence.
  *
@@ -17,7 +17,10 @@
  *      isolate (U+202A..U+202E, U+2066..U+2069);
  *    and none of the outputs holds an unsafe character.
  * 2. The fields (made valid UTF-8, as every string of a stored document is) fill a report document: scan
- *    metadata, local policy, partners with endpoints, certificates, reasons, evidence and a Lync line.
+ *    metadata, local policy, partners with endpoints, certificates, reasons, evidence and a Lync line; it is
+ *    read through fs_report_doc_from_json (odd partners take their verdict and endpoint source from the
+ *    fields, so that most cannot be read and stand in as errors; even ones are read).
+ *    - every record is a partner of the document and every partner has a row (fs_export_row);
  *    - fs_export_csv: parsed back as RFC 4180, a header and one record per partner, 14 cells each, no cell
  *      that starts a formula (but cert_days_left, a number of our own);
  *    - fs_export_html and fs_export_markdown: as many '<', '>', '"' (HTML) and unescaped '|', '<' and line
@@ -370,7 +373,8 @@ make_doc(struct fields *f, unsigned npartners, bool remote_only, const char *fro
 		    "tls", "ok", 1, "version", O("TLSv1.3"), "cipher", O("TLS_AES_128_GCM_SHA256"), "cert", cert,
 		    "chain_ok", i % 2, "name_ok", 1, "verify_error", S());
 		ep = json_pack("{s:o, s:o, s:I, s:o, s:b, s:o, s:[o]}", "host", S(), "address", O("192.0.2.1"),
-		    "port", (json_int_t)5269, "source", O("srv"), "reachable", i % 3 != 2, "error", S(),
+		    "port", (json_int_t)5269, "source", i % 2 ? O("srv") : json_string("srv"), "reachable", i % 3 != 2,
+		    "error", S(),
 		    "connections", conn);
 		reasons = json_pack("[o, o]", S(), S());
 		evidence = json_pack("[o]", S());
@@ -395,22 +399,35 @@ make_doc(struct fields *f, unsigned npartners, bool remote_only, const char *fro
 	return doc;
 }
 
+/* The report document of a JSON one: every record is a partner, read or standing in as unreadable. */
+static void
+load(const json_t *json, struct fs_report_doc *doc)
+{
+	char err[256];
+
+	if (fs_report_doc_from_json(json, doc, err, sizeof(err)) != 0)
+		FAIL("fs_report_doc_from_json: %s", err);
+	if (doc->n != json_array_size(json_object_get(json, "partners")))
+		FAIL("fs_report_doc_from_json: %zu of %zu records are partners", doc->n,
+		    json_array_size(json_object_get(json, "partners")));
+}
+
 static char *
-render(void (*fn)(FILE *, const json_t *), const json_t *doc, size_t *len)
+render(int (*fn)(FILE *, const struct fs_report_doc *), const struct fs_report_doc *doc, size_t *len)
 {
 	char *buf = NULL;
 	FILE *m = open_memstream(&buf, len);
 
 	CHECK(m != NULL);
-	fn(m, doc);
+	CHECK(fn(m, doc) == 0);
 	CHECK(fclose(m) == 0);
 	return buf;
 }
 
-static void
-text_render(FILE *f, const json_t *doc)
+static int
+text_render(FILE *f, const struct fs_report_doc *doc)
 {
-	fs_export_text(f, doc, false, 1);
+	return fs_export_text(f, doc, false, 1);
 }
 
 /* Parse RFC 4180 output (CRLF records) and check every cell; returns the number of records. */
@@ -500,34 +517,37 @@ check_docs(struct fields *f, unsigned npartners)
 	/* The twin: every character that could open markup or end a cell or line replaced by a harmless one. */
 	static const char from[] = "<>\"'|\n\r&\\`";
 	static const char to[] = "()::!__+/.";
-	json_t *doc = make_doc(f, npartners, false, NULL, NULL), *twin = make_doc(f, npartners, false, from, to);
-	json_t *tdoc = make_doc(f, npartners, true, NULL, NULL);
+	json_t *jdoc = make_doc(f, npartners, false, NULL, NULL), *jtwin = make_doc(f, npartners, false, from, to);
+	json_t *jtdoc = make_doc(f, npartners, true, NULL, NULL);
+	struct fs_report_doc doc, twin, tdoc;
 	size_t len, tlen, i;
 	char *out, *tout;
 	const char *c;
-	json_t *p;
 	unsigned rows;
 
+	load(jdoc, &doc);
+	load(jtwin, &twin);
+	load(jtdoc, &tdoc);
 	/*
 	 * Every partner is a row: fs_export_row cuts its lists (methods 256 bytes, endpoints 2048, TLS versions
 	 * 128) at a UTF-8 character boundary, so a cut never turns a partner into NULL (it once did).
 	 */
 	rows = 0;
-	json_array_foreach(json_object_get(doc, "partners"), i, p) {
-		json_t *row = fs_export_row(p, 0);
+	for (i = 0; i < doc.n; i++) {
+		json_t *row = fs_export_row(&doc.partners[i], 0);
 		rows += row != NULL;
 		json_decref(row);
 	}
 	if (rows != npartners)
 		FAIL("fs_export_row: %u of %u partners have no row", npartners - rows, npartners);
 
-	out = render(fs_export_csv, doc, &len);
+	out = render(fs_export_csv, &doc, &len);
 	no_unsafe("fs_export_csv", out, len, true, false);
 	CHECK(check_csv_doc(out, len) == 1 + rows);
 	free(out);
 
-	out = render(fs_export_html, doc, &len);
-	tout = render(fs_export_html, twin, &tlen);
+	out = render(fs_export_html, &doc, &len);
+	tout = render(fs_export_html, &twin, &tlen);
 	no_unsafe("fs_export_html", out, len, false, false);
 	for (c = "<>\""; *c; c++)
 		if (count_chr(out, len, *c) != count_chr(tout, tlen, *c))
@@ -536,8 +556,8 @@ check_docs(struct fields *f, unsigned npartners)
 	free(out);
 	free(tout);
 
-	out = render(fs_export_markdown, doc, &len);
-	tout = render(fs_export_markdown, twin, &tlen);
+	out = render(fs_export_markdown, &doc, &len);
+	tout = render(fs_export_markdown, &twin, &tlen);
 	no_unsafe("fs_export_markdown", out, len, false, false);
 	for (c = "|<\n"; *c; c++)
 		if (count_unescaped(out, len, *c) != count_unescaped(tout, tlen, *c))
@@ -546,13 +566,16 @@ check_docs(struct fields *f, unsigned npartners)
 	free(out);
 	free(tout);
 
-	out = render(text_render, tdoc, &len);
+	out = render(text_render, &tdoc, &len);
 	no_unsafe("fs_export_text (terminal)", out, len, false, true);
 	free(out);
 
-	json_decref(doc);
-	json_decref(twin);
-	json_decref(tdoc);
+	fs_report_doc_clear(&doc);
+	fs_report_doc_clear(&twin);
+	fs_report_doc_clear(&tdoc);
+	json_decref(jdoc);
+	json_decref(jtwin);
+	json_decref(jtdoc);
 }
 
 int

@@ -9,6 +9,8 @@
 #include "fedscan/store.h"
 #include "tap/basic.h"
 
+#define BAIL(...) do { printf("Bail out! "); printf(__VA_ARGS__); printf("\n"); exit(1); } while (0)
+
 /* What f(s) writes, as a malloc'd string. */
 static char *
 capture(void (*fn)(FILE *, const char *), const char *s)
@@ -22,15 +24,21 @@ capture(void (*fn)(FILE *, const char *), const char *s)
 	return buf;
 }
 
+/* What fn writes for a report document given as JSON (read through fs_report_doc_from_json), as a malloc'd string. */
 static char *
-capture_doc(void (*fn)(FILE *, const json_t *), const json_t *doc)
+capture_doc(int (*fn)(FILE *, const struct fs_report_doc *), const json_t *doc)
 {
-	char *buf = NULL;
+	struct fs_report_doc d;
+	char *buf = NULL, err[256];
 	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+	FILE *m;
 
-	fn(m, doc);
+	if (fs_report_doc_from_json(doc, &d, err, sizeof(err)) != 0)
+		BAIL("fs_report_doc_from_json: %s", err);
+	m = open_memstream(&buf, &len);
+	fn(m, &d);
 	fclose(m);
+	fs_report_doc_clear(&d);
 	return buf;
 }
 
@@ -192,33 +200,112 @@ pipes(const char *line, size_t len)
 static void
 test_row(void)
 {
+	static const char *const serious_first[5] = { "incompatible", "unreachable", "error", "degraded", "compatible" };
 	json_t *d = doc3(), *row;
-	const json_t *ps = json_object_get(d, "partners");
+	struct fs_report_doc doc;
+	const struct fs_assessment *ps;
+	enum fs_verdict v[5];
+	char err[256];
+	int i;
 
-	row = fs_export_row(json_array_get(ps, 1), T0);
+	if (fs_report_doc_from_json(d, &doc, err, sizeof(err)) != 0)
+		BAIL("fs_report_doc_from_json: %s", err);
+	is_int(3, (int)doc.n, "doc: every record read");
+	is_int(0, (int)doc.nunreadable, "doc: no record left unread");
+	ps = doc.partners;
+	row = fs_export_row(&ps[1], T0);
 	is_string("hostile.example", json_string_value(json_object_get(row, "domain")), "row: domain");
 	is_string("TLS Dialback", json_string_value(json_object_get(row, "negotiated")), "row: negotiated");
 	is_int(5, json_integer_value(json_object_get(row, "cert_days_left")), "row: certificate expires in 5 days");
 	is_string("TLSv1.2", json_string_value(json_object_get(row, "tls_version")), "row: TLS version");
 	is_string("CC:DD", json_string_value(json_object_get(row, "cert_sha256")), "row: certificate fingerprint");
 	json_decref(row);
-	row = fs_export_row(json_array_get(ps, 2), T0);
+	row = fs_export_row(&ps[2], T0);
 	is_string("none", json_string_value(json_object_get(row, "negotiated")), "row: no common method is 'none'");
 	ok(json_is_null(json_object_get(row, "cert_days_left")), "row: no certificate, no days");
 	json_decref(row);
-	row = fs_export_row(json_array_get(ps, 0), T0 + 100 * 86400LL);
+	row = fs_export_row(&ps[0], T0 + 100 * 86400LL);
 	is_int(-10, json_integer_value(json_object_get(row, "cert_days_left")), "row: an expired certificate counts down");
 	json_decref(row);
+	fs_report_doc_clear(&doc);
 	json_decref(d);
 
-	ok(fs_verdict_rank("incompatible") < fs_verdict_rank("unreachable") &&
-	    fs_verdict_rank("unreachable") < fs_verdict_rank("error") &&
-	    fs_verdict_rank("error") < fs_verdict_rank("degraded") &&
-	    fs_verdict_rank("degraded") < fs_verdict_rank("compatible") &&
-	    fs_verdict_rank("compatible") < fs_verdict_rank("bogus"), "verdicts rank from the most serious");
+	for (i = 0; i < 5; i++)
+		if (fs_verdict_parse(serious_first[i], &v[i]) != 0)
+			BAIL("fs_verdict_parse refuses '%s'", serious_first[i]);
+	ok(fs_verdict_severity_rank(v[0]) < fs_verdict_severity_rank(v[1]) &&
+	    fs_verdict_severity_rank(v[1]) < fs_verdict_severity_rank(v[2]) &&
+	    fs_verdict_severity_rank(v[2]) < fs_verdict_severity_rank(v[3]) &&
+	    fs_verdict_severity_rank(v[3]) < fs_verdict_severity_rank(v[4]) &&
+	    fs_verdict_parse("bogus", &v[0]) == -1, "verdicts rank from the most serious");
 	is_int(T0, fs_store_time("2024-05-01T02:00:00.000Z"), "fs_store_time: ISO with milliseconds");
 	is_int(T0 + 1, fs_store_time("2024-05-01T02:00:01Z"), "fs_store_time: ISO without");
 	is_int(-1, fs_store_time("yesterday"), "fs_store_time: garbage is -1");
+}
+
+/* Every connection counts: the certificate that expires first is reported, not the first one seen. */
+static void
+test_first_expiry(void)
+{
+	json_t *d = doc3(), *c = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(d,
+	    "partners"), 0), "endpoints"), 0), "connections"), *row;
+	struct fs_report_doc doc;
+	char err[256], *out;
+
+	/* good.example: a second handshake (TLS 1.2) met a certificate that expires 60 days earlier, a third none. */
+	json_array_append_new(c, conn("TLSv1.2", "EE:FF", T0 + 30 * 86400LL, "2024-05-31T02:00:00Z"));
+	json_array_append_new(c, conn("TLSv1.3", "00:11", 0, ""));
+	if (fs_report_doc_from_json(d, &doc, err, sizeof(err)) != 0)
+		BAIL("fs_report_doc_from_json: %s", err);
+	row = fs_export_row(&doc.partners[0], T0);
+	is_string("EE:FF", json_string_value(json_object_get(row, "cert_sha256")),
+	    "row: the certificate that expires first, on any connection");
+	is_string("2024-05-31T02:00:00Z", json_string_value(json_object_get(row, "cert_not_after")),
+	    "row: its expiry");
+	is_int(30, json_integer_value(json_object_get(row, "cert_days_left")), "row: its days left");
+	is_string("TLSv1.3, TLSv1.2", json_string_value(json_object_get(row, "tls_version")),
+	    "row: every TLS version a handshake completed with, once each");
+	json_decref(row);
+	fs_report_doc_clear(&doc);
+	out = capture_doc(fs_export_csv, d);
+	ok(out != NULL && strstr(out, ",\"TLSv1.3, TLSv1.2\",2024-05-31T02:00:00Z,30,EE:FF,") != NULL,
+	    "csv: the certificate that expires first");
+	free(out);
+	json_decref(d);
+}
+
+/* A record that cannot be read is reported, named by scan and record, and the others still are. */
+static void
+test_unreadable(void)
+{
+	json_t *d = doc3(), *ps = json_object_get(d, "partners");
+	struct fs_report_doc doc;
+	char err[256], *out;
+
+	json_object_set_new(json_array_get(ps, 1), "verdict", json_string("bogus"));
+	json_array_append_new(ps, json_pack("{s:s}", "note", "no domain"));
+	if (fs_report_doc_from_json(d, &doc, err, sizeof(err)) != 0)
+		BAIL("fs_report_doc_from_json: %s", err);
+	is_int(4, (int)doc.n, "unreadable: every record is in the document");
+	is_int(2, (int)doc.nunreadable, "unreadable: two records cannot be read");
+	is_string("scan 7, record 2 of 4 (hostile.example) cannot be read: hostile.example: the record has no known verdict",
+	    doc.nunreadable > 0 ? doc.unreadable[0] : NULL, "unreadable: the message names the scan, record and why");
+	is_string("scan 7, record 4 of 4 cannot be read: not a partner record (no domain)",
+	    doc.nunreadable > 1 ? doc.unreadable[1] : NULL, "unreadable: a record without a domain too");
+	fs_report_doc_clear(&doc);
+	out = capture_doc(fs_export_csv, d);
+	ok(out != NULL && strstr(out, "\r\nhostile.example,error,Unknown,Unknown,Unknown,none,,\"fedscan cannot read this "
+	    "record (scan 7, record 2 of 4): hostile.example: the record has no known verdict\",,") != NULL,
+	    "unreadable: csv: the record is a row with the verdict error, saying why");
+	ok(out != NULL && strstr(out, "\r\n(unknown),error,") != NULL, "unreadable: csv: so is the one without a domain");
+	ok(out != NULL && strstr(out, "\r\nbroken.example,incompatible,") != NULL &&
+	    strstr(out, "\r\ngood.example,compatible,") != NULL, "unreadable: csv: the other partners are reported");
+	free(out);
+	out = capture_doc(fs_export_markdown, d);
+	ok(out != NULL && strstr(out, "**4 partners**: 1 incompatible, 2 error, 1 compatible.") != NULL,
+	    "unreadable: markdown: counted as errors");
+	free(out);
+	json_decref(d);
 }
 
 static void
@@ -321,6 +408,8 @@ main(void)
 	test_html_escape();
 	test_md_escape();
 	test_row();
+	test_first_expiry();
+	test_unreadable();
 	test_formats();
 	test_csv_doc();
 	test_html_doc();

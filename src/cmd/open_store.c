@@ -1,0 +1,29 @@
+/* open_store.c: fs_cmd_open_store(), the database (--db, or the default) of every command that records or reads. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "fedscan/err.h"
+#include "fedscan/log.h"
+#include "fedscan/store.h"
+#include "cli.h"
+
+int
+fs_cmd_open_store(struct fs_cli *cli, bool must_exist, struct fs_store **out)
+{
+	char dbbuf[1024], err[512];
+	const char *db;
+
+	*out = NULL;
+	db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(dbbuf, sizeof(dbbuf));
+	if (must_exist && access(db, F_OK) != 0) {
+		fputs("fedscan: no database at ", stderr);
+		fs_fputs_safe(db, stderr);
+		fputs(": nothing recorded yet (run fedscan scan, or give --db FILE)\n", stderr);
+		return FS_EXIT_ERROR;
+	}
+	if (fs_store_open(db, out, err, sizeof(err)) != 0) {
+		fs_error("%s", err);
+		return FS_EXIT_ERROR;
+	}
+	return 0;
+}
