@@ -63,6 +63,7 @@ struct fs_inference {
 	char problems[FS_INFER_PROBLEMS][FS_EV_TEXT];/* things that will bite (certificate, TLS version, protocol) */
 	enum fs_problem_code problem_codes[FS_INFER_PROBLEMS];
 	char error[FS_EV_TEXT];                      /* why no setting could be inferred */
+	char refusal[FS_EV_TEXT];    /* with from_refused: "the partner refuses FROM by policy (its words)" */
 };
 
 /*

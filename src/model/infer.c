@@ -71,10 +71,26 @@ spoke_xmpp(const struct fs_conn_ev *c)
 	    !c->pre.not_server && !c->post.not_server;
 }
 
+/* Whether our listener (--listen) saw the partner connect back to verify a key: only then is it known. */
+static bool
+connect_back_seen(const struct fs_domain_ev *d)
+{
+	return d->params.authoritative && d->outbound.verify_requests > 0;
+}
+
 /* Rule D6: the answer is about our FROM or TO, not about dialback. */
 static bool
-db_refuses_us(const struct fs_dialback_ev *db, const char *from)
+db_refuses_us(const struct fs_dialback_ev *db, const struct fs_domain_ev *d)
 {
+	const char *from = d->params.from;
+
+	/*
+	 * ejabberd's s2s_access denial answers <forbidden/> "Access denied by service policy" at once, without a
+	 * connect-back (doc/protocol.md, ejabberd): a refusal of our domain. XEP-0220 §2.5 also allows <forbidden/>
+	 * after a connect-back; only --listen can tell the two apart, by the db:verify it received.
+	 */
+	if (db->result == FS_DB_ERROR && is(db->condition, "forbidden") && !connect_back_seen(d))
+		return true;
 	/* Openfire and allow-lists: a policy-violation whose text names our domain refuses us, not plain dialback. */
 	if ((db->result == FS_DB_ERROR || db->result == FS_DB_STREAM_ERROR) && is(db->condition, "policy-violation") &&
 	    from[0] != '\0' && strcasestr(db->text, from) != NULL)
@@ -223,12 +239,13 @@ infer_tls(struct ep_ctx *x)
 	} else if (x->pre != NULL && x->pre->starttls) {
 		const struct fs_dialback_ev *db = &x->c2->dialback;
 		char b[FS_EV_TEXT];
-		if (db_policy_violation(db) && !db_refuses_us(db, x->d->params.from)) {
+		bool us = db_refuses_us(db, x->d);
+		if (db_policy_violation(db) && !us) {
 			r->s.tls = FS_LEVEL_REQUIRED;
 			r->tls_conf = FS_CONF_HIGH;
 			line(r, "T5: %s offers STARTTLS without <required/> but refuses dialback without TLS: %s", x->where,
 			    db_words(db, b, sizeof(b)));
-		} else if (fs_ev_db_verified(db)) {
+		} else if (fs_ev_db_verified(db) && !us) {
 			r->s.tls = FS_LEVEL_OPTIONAL;
 			r->tls_conf = FS_CONF_HIGH;
 			line(r, "T6: %s offers STARTTLS without <required/> and verifies dialback without TLS: %s", x->where,
@@ -353,8 +370,11 @@ dialback_lines(struct ep_ctx *x)
 		const char *how = db->over_tls ? "over TLS" : "without TLS";
 		x->db_any_sent = true;
 		snprintf(w, sizeof(w), "%s (%s)", x->where, fs_conn_kind_name(x->dbs[i]->kind));
-		if (db_refuses_us(db, x->d->params.from)) {
+		if (db_refuses_us(db, x->d)) {
 			r->from_refused = true;
+			if (r->refusal[0] == '\0')
+				snprintf(r->refusal, sizeof(r->refusal), "the partner refuses %s by policy (%s)",
+				    x->d->params.from, db_words(db, b, sizeof(b)));
 			line(r, "D6: %s answers dialback %s about our addressing, not dialback: %s", w, how,
 			    db_words(db, b, sizeof(b)));
 		} else if (fs_ev_db_verified(db)) {
@@ -449,7 +469,8 @@ infer_sasl(struct ep_ctx *x)
 		/* Whether a certificate-less peer can still authenticate with dialback over TLS. */
 		dialback_ok_without_cert = dialback_ok_with_cert = false;
 		for (i = 0; i < x->ndb; i++)
-			if (x->dbs[i]->dialback.over_tls && (fs_ev_db_verified(&x->dbs[i]->dialback) || fs_ev_db_pending(&x->dbs[i]->dialback))) {
+			if (x->dbs[i]->dialback.over_tls && !db_refuses_us(&x->dbs[i]->dialback, x->d) &&
+			    (fs_ev_db_verified(&x->dbs[i]->dialback) || fs_ev_db_pending(&x->dbs[i]->dialback))) {
 				if (x->dbs[i]->client_cert)
 					dialback_ok_with_cert = true;
 				else
@@ -689,6 +710,8 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		nreach++;
 		r->reachable = true;
 		r->from_refused |= e.from_refused;
+		if (r->refusal[0] == '\0')
+			memcpy(r->refusal, e.refusal, sizeof(r->refusal));
 		r->cert_required |= e.cert_required;
 		r->tls_failed |= e.tls_failed;
 		r->tls_used |= e.tls_used;

@@ -1041,6 +1041,67 @@ test_d5_d6(void)
 	fs_domain_ev_clear(&d);
 }
 
+/*
+ * ejabberd's s2s_access denying our FROM: <forbidden/> "Access denied by service policy" at once, no connect-back;
+ * EXTERNAL still answers <success/> (the stream error comes at the first stanza). Sink mode cannot see the
+ * connect-back, so the answer is a refusal of our domain; with --listen, a db:verify seen makes it a D1 again.
+ */
+static void
+ejabberd_denies_us(struct fs_domain_ev *d)
+{
+	struct fs_endpoint_ev *e = ep_new(d, ADDR4);
+	struct fs_conn_ev *c1 = ejabberd_required_c1(e), *c2 = conn(e, FS_CONN_PLAIN, false);
+
+	tls_ok(c1, true);
+	header(&c1->post, true, true);
+	features(&c1->post, F_MECHS | F_DIALBACK | F_DB_ERRORS, "EXTERNAL");
+	db(c1, FS_DB_ERROR, "forbidden", "Access denied by service policy");
+	header(&c2->pre, true, true);
+	features(&c2->pre, F_STARTTLS | F_REQUIRED, NULL);
+	closed(c2, "TLS required: plain dialback not attempted");
+}
+
+static void
+test_refused_by_policy(void)
+{
+	struct fs_domain_ev d;
+	struct fs_inference r;
+	const char *n;
+
+	n = "ejabberd s2s_access denies our FROM: <forbidden/>, sink mode";
+	dom_init(&d, false);
+	ejabberd_denies_us(&d);
+	infer(n, &d, &r);
+	ok(r.from_refused, "%s: from_refused", n);
+	LINE(&r, "D6:", n);
+	NOLINE(&r, "D1:", n);
+	is_string("Unknown", fs_dialback_name(r.s.dialback), "%s: Dialback Unknown (for our domain)", n);
+	is_string("the partner refuses " FROM " by policy (dialback error <forbidden/> Access denied by service policy)",
+	    r.refusal, "%s: the refusal names our domain and quotes the partner", n);
+	fs_domain_ev_clear(&d);
+
+	n = "<forbidden/> after a connect-back our listener saw (--listen)";
+	dom_init(&d, false);
+	d.params.authoritative = true;
+	d.outbound.verify_requests = 1;
+	d.outbound.verify_valid = 1;
+	ejabberd_denies_us(&d);
+	infer(n, &d, &r);
+	ok(!r.from_refused, "%s: not from_refused: the partner verified our key first", n);
+	LINE(&r, "D1:", n);
+	is_string("True", fs_dialback_name(r.s.dialback), "%s: Dialback True", n);
+	fs_domain_ev_clear(&d);
+
+	n = "<forbidden/> with --listen and no connect-back";
+	dom_init(&d, false);
+	d.params.authoritative = true;
+	ejabberd_denies_us(&d);
+	infer(n, &d, &r);
+	ok(r.from_refused, "%s: from_refused", n);
+	LINE(&r, "D6:", n);
+	fs_domain_ev_clear(&d);
+}
+
 /* ---- S7 variants that are not the restarted-header <not-authorized/> ---- */
 
 static void
@@ -1417,6 +1478,7 @@ main(void)
 	test_s1();
 	test_t9();
 	test_d5_d6();
+	test_refused_by_policy();
 	test_s7_variants();
 	test_direct_tls();
 	test_unreachable();
