@@ -227,6 +227,18 @@ send_external(struct fs_session *s, struct fs_actions *out)
 	set_state(s, ST_SASL);
 }
 
+/*
+ * Silence, bad XML or a reset ended the probe before its step was answered: record the step ("STATE/STREAM") so
+ * the inference can say what broke first (doc/inference-rules.md#what-broke). A dialback wait has its own outcome.
+ */
+static void
+record_break(struct fs_session *s)
+{
+	if (!s->ev->connected || s->state == ST_DIALBACK || s->state == ST_DONE || s->ev->broke_at[0] != '\0')
+		return;
+	snprintf(s->ev->broke_at, sizeof(s->ev->broke_at), "%s/%s", state_name(s->state), phase_names[s->phase]);
+}
+
 /* After the features of the current stream: decide the next step. */
 static void
 next_step(struct fs_session *s, struct fs_actions *out)
@@ -468,6 +480,7 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		finish(s, out, e->reason != NULL ? e->reason : "TLS handshake failed");
 		break;
 	case FS_PEV_CLOSED:
+		record_break(s);
 		ev->peer_closed = true;
 		if (s->state == ST_DIALBACK)
 			ev->dialback.result = FS_DB_CLOSED;
@@ -479,6 +492,7 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		finish(s, out, e->reason != NULL ? e->reason : "the peer closed the connection");
 		break;
 	case FS_PEV_TIMEOUT:
+		record_break(s);
 		ev->timed_out = true;
 		if (s->state == ST_DIALBACK)
 			ev->dialback.result = FS_DB_TIMEOUT;
@@ -496,6 +510,7 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		finish(s, out, "no answer to dialback within the grace: the partner is verifying our sink domain");
 		break;
 	case FS_PEV_XML_ERROR:
+		record_break(s);
 		ev->xml_error = true;
 		s->headered = false;
 		finish(s, out, e->reason != NULL ? e->reason : "invalid XML");

@@ -134,6 +134,7 @@ struct fs_conn_ev {
 	char stream_error_stage[FS_EV_SHORT];/* "pre-tls", "post-tls", "post-sasl", "dialback" */
 	char see_other_host[FS_EV_TEXT];
 	char close_reason[FS_EV_TEXT];       /* how the connection ended, in words */
+	char broke_at[FS_EV_SHORT];   /* silence, bad XML or a reset ended the probe at "STATE/STREAM" ("header/post-tls") */
 	bool xml_error;               /* the peer's bytes broke an XML rule */
 	bool timed_out;
 	bool peer_closed;

@@ -443,6 +443,85 @@ infer_dialback(struct ep_ctx *x)
 
 }
 
+/* The words for a probe step that broke ("header/post-tls" -> "no stream header after the TLS handshake"). */
+static const char *
+break_words(const char *at)
+{
+	static const struct { const char *at, *words; } w[] = {
+		{ "connecting/", "the connection did not complete" },
+		{ "tls-first/", "the TLS handshake did not finish" },
+		{ "tls/", "the TLS handshake did not finish" },
+		{ "starttls/", "no answer to <starttls/>" },
+		{ "sasl/", "no answer to SASL EXTERNAL" },
+		{ "header/pre-tls", "no stream header" },
+		{ "header/post-tls", "no stream header after the TLS handshake" },
+		{ "header/post-sasl", "no stream header after SASL <success/>" },
+		{ "features/pre-tls", "no stream features" },
+		{ "features/post-tls", "no stream features after the TLS handshake" },
+		{ "features/post-sasl", "no stream features after SASL <success/>" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (strncmp(at, w[i].at, strlen(w[i].at)) == 0)
+			return w[i].words;
+	return at;
+}
+
+/*
+ * What broke first (doc/inference-rules.md#what-broke): no connection got an answer to an authentication and one
+ * ended in silence, bad XML or a reset. The finding is that break, with its stage and time, not a setting guessed
+ * from what came before it. S7 (a close right after TLS) and D6 explain their ends themselves.
+ */
+static void
+what_broke(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+	const struct fs_conn_ev *c, *first = NULL;
+	unsigned i;
+
+	if (r->cert_required || r->from_refused)
+		return;
+	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
+		c = &x->ep->conns[i];
+		if (!c->attempted)
+			continue;
+		if (c->dialback.result != FS_DB_NOT_SENT || c->sasl.result == FS_SASL_SUCCESS ||
+		    c->sasl.result == FS_SASL_FAILURE)
+			return;
+		if (first == NULL && c->broke_at[0] != '\0')
+			first = c;
+	}
+	if (first == NULL)
+		return;
+	if (first->xml_error)
+		snprintf(r->broke, sizeof(r->broke), "%s (%s): %s: invalid XML (%s)", x->where,
+		    fs_conn_kind_name(first->kind), break_words(first->broke_at), first->close_reason);
+	else if (first->timed_out)
+		snprintf(r->broke, sizeof(r->broke), "%s (%s): %s: silent until our timeout, %ld.%ld s after connecting",
+		    x->where, fs_conn_kind_name(first->kind), break_words(first->broke_at), first->duration_ms / 1000,
+		    first->duration_ms % 1000 / 100);
+	else
+		snprintf(r->broke, sizeof(r->broke), "%s (%s): %s: the peer closed the connection (%s)", x->where,
+		    fs_conn_kind_name(first->kind), break_words(first->broke_at), first->close_reason);
+}
+
+/* Unknown fields say the partner broke first instead of guessing why they are unknown. */
+static void
+broke_unknowns(struct fs_inference *r)
+{
+	static const char why[] = "not seen: the partner broke before it showed it (see what broke first)";
+
+	if (r->broke[0] == '\0')
+		return;
+	if (r->s.tls == FS_LEVEL_UNKNOWN)
+		FS_EV_SET(r->tls_unknown, why);
+	if (r->s.sasl == FS_LEVEL_UNKNOWN)
+		FS_EV_SET(r->sasl_unknown, why);
+	if (r->s.dialback == FS_DIALBACK_UNKNOWN)
+		FS_EV_SET(r->dialback_unknown, why);
+}
+
 /* SASL EXTERNAL from the handshake, the features after TLS and the answers (S0-S6, XEP-0178). */
 static void
 infer_sasl(struct ep_ctx *x)
@@ -520,7 +599,7 @@ infer_sasl(struct ep_ctx *x)
 		} else if (r->cert_required) {
 			FS_EV_SET(r->sasl_unknown, "the partner requires a certificate valid for our domain before it "
 			    "shows its features; rerun with --client-cert");
-		} else if (!x->have_cert && cert_req && !(x->tlsc != NULL && x->tlsc->post_hidden)) {
+		} else if (!x->have_cert && cert_req && !(x->tlsc != NULL && x->tlsc->post_hidden) && r->broke[0] == '\0') {
 			FS_EV_SET(r->sasl_unknown, "the partner asks for a client certificate but hides SASL EXTERNAL from "
 			    "peers without a valid one (Prosody, Openfire do); rerun with --client-cert and --from");
 			line(r, "S5: %s requests a client certificate; EXTERNAL not offered to a peer without one", x->where);
@@ -633,9 +712,11 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, int
 	infer_cert_required(&x);
 	dialback_lines(&x);
 	infer_dialback(&x);
+	what_broke(&x);
 	infer_sasl(&x);
 	if (r->s.tls == FS_LEVEL_UNKNOWN && r->tls_unknown[0] == '\0')
 		FS_EV_SET(r->tls_unknown, "the evidence does not decide");
+	broke_unknowns(r);
 	/* Normalisation (doc/inference-rules.md#normalisation): a partner is never (SASL Required, Dialback True). */
 	if (r->s.sasl == FS_LEVEL_REQUIRED && r->s.dialback == FS_DIALBACK_TRUE)
 		r->s.sasl = FS_LEVEL_OPTIONAL;
@@ -688,7 +769,7 @@ void
 fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *eps, struct fs_inference *r)
 {
 	const struct fs_inference *ep;
-	unsigned i, k, nreach = 0;
+	unsigned i, k, nreach = 0, nbroke = 0;
 	bool dt = false, ds = false, dd = false;
 	char names[FS_EV_LONG] = "", word[FS_EV_TEXT];
 	unsigned nlocal = 0;
@@ -709,6 +790,8 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		}
 		nreach++;
 		r->reachable = true;
+		if (e.broke[0] != '\0' && nbroke++ == 0)
+			memcpy(r->broke, e.broke, sizeof(r->broke));
 		r->from_refused |= e.from_refused;
 		if (r->refusal[0] == '\0')
 			memcpy(r->refusal, e.refusal, sizeof(r->refusal));
@@ -746,6 +829,11 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		if (names[0] != '\0')
 			strncat(names, ", ", sizeof(names) - strlen(names) - 1);
 		strncat(names, word, sizeof(names) - strlen(names) - 1);
+	}
+	/* doc/inference-rules.md#what-broke: the domain broke when every reachable endpoint did; one alone is a problem. */
+	if (nbroke > 0 && nbroke < nreach) {
+		problem(r, FS_P_BROKE, "%s", r->broke);
+		r->broke[0] = '\0';
 	}
 	if (dt || ds || dd)
 		problem(r, FS_P_DISAGREE, "the endpoints disagree on %s%s%s%s%s (%s); the strictest setting is shown",

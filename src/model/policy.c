@@ -147,6 +147,7 @@ problem_degrades(enum fs_problem_code code)
 	case FS_P_STARTTLS_REFUSED:
 	case FS_P_DNSSEC_BOGUS:       /* validating servers cannot find or use this endpoint */
 	case FS_P_DANE_MISMATCH:      /* DANE-validating servers refuse the certificate (RFC 7673 §3) */
+	case FS_P_BROKE:
 		return true;
 	default:
 		return false;
@@ -175,6 +176,12 @@ fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf
 		c->verdict = FS_VERDICT_ERROR;
 		c->negotiated = 0;
 		reason(c, FS_R_UNREADABLE, FS_P_OTHER, "the partner answered but its settings could not be read");
+	}
+	if (inf->broke[0] != '\0' && !inf->from_refused) {
+		/* The audit could not be done: what broke is the finding, not the settings guessed around it. */
+		c->verdict = FS_VERDICT_ERROR;
+		c->negotiated = 0;
+		reason_first(c, FS_R_BROKE, "what broke first: %s", inf->broke);
 	}
 	if (inf->from_refused) {
 		/*

@@ -1102,6 +1102,63 @@ test_refused_by_policy(void)
 	fs_domain_ev_clear(&d);
 }
 
+/* What broke first: TLS completes, then no stream header on any connection (tests/responder.py silent-after-tls). */
+static void
+silent_after_tls(struct fs_endpoint_ev *e)
+{
+	struct fs_conn_ev *c1 = conn(e, FS_CONN_STARTTLS, false), *c2 = conn(e, FS_CONN_PLAIN, false);
+
+	header(&c1->pre, true, true);
+	features(&c1->pre, F_STARTTLS | F_REQUIRED, NULL);
+	tls_ok(c1, true);
+	c1->timed_out = true;
+	c1->duration_ms = 5012;
+	FS_EV_SET(c1->broke_at, "header/post-tls");
+	closed(c1, "timed out");
+	header(&c2->pre, true, true);
+	features(&c2->pre, F_STARTTLS | F_REQUIRED, NULL);
+	closed(c2, "TLS required: plain dialback not attempted");
+}
+
+static void
+test_what_broke(void)
+{
+	struct fs_domain_ev d;
+	struct fs_inference r;
+	const char *n;
+
+	n = "silence after the TLS handshake";
+	dom_init(&d, false);
+	silent_after_tls(ep_new(&d, ADDR4));
+	infer(n, &d, &r);
+	is_string("[" ADDR4 "]:5269 (starttls): no stream header after the TLS handshake: silent until our timeout, "
+	    "5.0 s after connecting", r.broke, "%s: what broke, where, at which stage, when", n);
+	NOLINE(&r, "S5:", n);
+	ok(strstr(r.sasl_unknown, "hides") == NULL && strstr(r.sasl_unknown, "broke") != NULL,
+	    "%s: SASL Unknown says the partner broke, no guess about hidden EXTERNAL (%s)", n, r.sasl_unknown);
+	fs_domain_ev_clear(&d);
+
+	n = "silence after TLS on one connection, a dialback answer on another";
+	dom_init(&d, false);
+	{
+		struct fs_endpoint_ev *e = ep_new(&d, ADDR4);
+		silent_after_tls(e);
+		db(conn(e, FS_CONN_DIRECT_TLS, false), FS_DB_ERROR, "remote-server-not-found", "");
+	}
+	infer(n, &d, &r);
+	is_string("", r.broke, "%s: an answered authentication means it did not break", n);
+	fs_domain_ev_clear(&d);
+
+	n = "one endpoint of two breaks";
+	dom_init(&d, false);
+	silent_after_tls(ep_new(&d, ADDR4));
+	ejabberd_required(ep_new(&d, ADDR6), false);
+	infer(n, &d, &r);
+	is_string("", r.broke, "%s: the domain did not break", n);
+	ok(has_problem(&r, "no stream header after the TLS handshake"), "%s: the break is a problem", n);
+	fs_domain_ev_clear(&d);
+}
+
 /* ---- S7 variants that are not the restarted-header <not-authorized/> ---- */
 
 static void
@@ -1479,6 +1536,7 @@ main(void)
 	test_t9();
 	test_d5_d6();
 	test_refused_by_policy();
+	test_what_broke();
 	test_s7_variants();
 	test_direct_tls();
 	test_unreachable();
