@@ -310,6 +310,7 @@ stream_problems(struct ep_ctx *x)
 		if (c->see_other_host[0] != '\0')
 			problem(r, FS_P_REDIRECT, "%s: redirects with <see-other-host/> to %s (not followed)", x->where, c->see_other_host);
 		else if (c->stream_error[0] != '\0' && !is(c->stream_error_stage, "dialback") &&
+		    !is(c->stream_error_stage, "proof") &&
 		    !(is(c->stream_error, "not-authorized") && is(c->stream_error_stage, "post-tls")))
 			problem(r, FS_P_STREAM_ERROR, "%s (%s): stream error <%s/>%s%s at %s", x->where, fs_conn_kind_name(c->kind),
 			    c->stream_error, c->stream_error_text[0] ? " " : "", c->stream_error_text,
@@ -393,6 +394,64 @@ dialback_lines(struct ep_ctx *x)
 		} else if (db_policy_violation(db) && !db->over_tls) {
 			line(r, "D1: %s wants TLS before dialback (%s)", w, db_words(db, b, sizeof(b)));
 		}
+	}
+}
+
+/* The listener's record of the partner's answer to this connection's ping (--listen), or NULL. */
+static const struct fs_proof_answer *
+proof_answer(const struct fs_domain_ev *d, const struct fs_proof_ev *p)
+{
+	unsigned i;
+
+	for (i = 0; d->params.authoritative && i < d->outbound.nanswers && i < FS_CONN_KIND_LAST; i++)
+		if (strcmp(d->outbound.answers[i].id, p->id) == 0)
+			return &d->outbound.answers[i];
+	return NULL;
+}
+
+/*
+ * The session proof, per connection that authenticated (doc/inference-rules.md#p1: P1-P3, XEP-0199): an answer
+ * proves the method carries stanzas; a stream error or a close after the ping proves the partner refuses us
+ * after all; in sink mode nothing on our stream is only the negative half.
+ */
+static void
+proof_lines(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+	const struct fs_conn_ev *c;
+	const struct fs_proof_answer *a;
+	char w[FS_EV_TEXT], b[FS_EV_TEXT];
+	unsigned i;
+
+	for (i = 0; i < FS_CONN_KIND_LAST; i++) {
+		c = &x->ep->conns[i];
+		if (!c->attempted || c->proof.result == FS_PROOF_NOT_SENT)
+			continue;
+		snprintf(w, sizeof(w), "%s (%s)", x->where, fs_conn_kind_name(c->kind));
+		a = proof_answer(x->d, &c->proof);
+		if (c->proof.result == FS_PROOF_ANSWERED || a != NULL) {
+			const char *ans = a != NULL ? a->answer : c->proof.answer, *cond = a != NULL ? a->condition :
+			    c->proof.condition;
+			snprintf(b, sizeof(b), "%s: ping answered (iq %s%s%s)", c->proof.method, ans, cond[0] ? " " : "", cond);
+			line(r, "P1: %s: %s: a stanza crossed", w, b);
+		} else if (c->proof.result == FS_PROOF_REFUSED || c->proof.result == FS_PROOF_CLOSED) {
+			if (c->proof.result == FS_PROOF_REFUSED)
+				snprintf(b, sizeof(b), "%s: ping refused (stream error <%s/>%s%s)", c->proof.method,
+				    c->proof.condition, c->proof.text[0] ? " " : "", c->proof.text);
+			else
+				snprintf(b, sizeof(b), "%s: ping refused (the partner closed the stream)", c->proof.method);
+			line(r, "P2: %s: authenticated, then %s", w, b);
+			r->from_refused = true;
+			if (r->refusal[0] == '\0')
+				snprintf(r->refusal, sizeof(r->refusal), "the partner refuses %s by policy (%s)",
+				    x->d->params.from, b);
+		} else {
+			snprintf(b, sizeof(b), "%s: ping sent, not refused on our stream within %ld ms (its answer goes to "
+			    "%s: only --listen sees it)", c->proof.method, c->proof.wait_ms, x->d->params.from);
+			line(r, "P3: %s: %s", w, b);
+		}
+		if (r->nproofs < FS_CONN_KIND_LAST)
+			FS_EV_SET(r->proofs[r->nproofs++], b);
 	}
 }
 
@@ -486,7 +545,8 @@ what_broke(struct ep_ctx *x)
 		c = &x->ep->conns[i];
 		if (!c->attempted)
 			continue;
-		if (c->dialback.result != FS_DB_NOT_SENT || c->sasl.result == FS_SASL_SUCCESS ||
+		if (c->dialback.result != FS_DB_NOT_SENT || c->proof.result != FS_PROOF_NOT_SENT ||
+		    c->sasl.result == FS_SASL_SUCCESS ||
 		    c->sasl.result == FS_SASL_FAILURE)
 			return;
 		if (first == NULL && c->broke_at[0] != '\0')
@@ -711,6 +771,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, int
 	stream_problems(&x);
 	infer_cert_required(&x);
 	dialback_lines(&x);
+	proof_lines(&x);
 	infer_dialback(&x);
 	what_broke(&x);
 	infer_sasl(&x);
@@ -790,6 +851,8 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		}
 		nreach++;
 		r->reachable = true;
+		for (k = 0; k < e.nproofs && r->nproofs < FS_CONN_KIND_LAST; k++)
+			memcpy(r->proofs[r->nproofs++], e.proofs[k], sizeof(r->proofs[0]));
 		if (e.broke[0] != '\0' && nbroke++ == 0)
 			memcpy(r->broke, e.broke, sizeof(r->broke));
 		r->from_refused |= e.from_refused;

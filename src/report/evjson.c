@@ -6,7 +6,8 @@
 
 /* F_FLAG: a bool written only when true, so records from before it existed and records without it read alike. */
 /* F_OSTR: a string written only when not empty, for the same reason. */
-enum ftype { F_BOOL, F_FLAG, F_INT, F_LONG, F_I64, F_STR, F_OSTR, F_ENUM, F_SUB };
+/* F_OSUB: a struct written only when some byte of it is set (the session proof: absent when never sent). */
+enum ftype { F_BOOL, F_FLAG, F_INT, F_LONG, F_I64, F_STR, F_OSTR, F_ENUM, F_SUB, F_OSUB };
 
 struct fdef {
 	const char *name;
@@ -25,6 +26,7 @@ struct fdef {
 #define FOS(s, f) { #f, F_OSTR, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
 #define FE(s, f, n) { #f, F_ENUM, offsetof(s, f), sizeof(((s *)0)->f), NULL, n }
 #define FSUB(s, f, t) { #f, F_SUB, offsetof(s, f), sizeof(((s *)0)->f), t, NULL }
+#define FOSUB(s, f, t) { #f, F_OSUB, offsetof(s, f), sizeof(((s *)0)->f), t, NULL }
 #define FEND { NULL, F_BOOL, 0, 0, NULL, NULL }
 
 static const char *const kind_names[] = { "starttls", "plain", "direct-tls", "starttls-nocert", "dialback-cert", NULL };
@@ -73,6 +75,14 @@ static const struct fdef db_f[] = {
 	FEND
 };
 
+static const char *const proof_names[] = { "not-sent", "answered", "refused", "closed", "no-answer", NULL };
+
+static const struct fdef proof_f[] = {
+	FE(struct fs_proof_ev, result, proof_names), FS(struct fs_proof_ev, method), FS(struct fs_proof_ev, id),
+	FS(struct fs_proof_ev, answer), FS(struct fs_proof_ev, condition), FS(struct fs_proof_ev, text),
+	FL(struct fs_proof_ev, wait_ms), FEND
+};
+
 static const struct fdef conn_f[] = {
 	FE(struct fs_conn_ev, kind, kind_names), FB(struct fs_conn_ev, attempted), FB(struct fs_conn_ev, connected),
 	FS(struct fs_conn_ev, connect_error), FB(struct fs_conn_ev, client_cert),
@@ -84,7 +94,7 @@ static const struct fdef conn_f[] = {
 	FS(struct fs_conn_ev, see_other_host), FS(struct fs_conn_ev, close_reason), FB(struct fs_conn_ev, xml_error),
 	FB(struct fs_conn_ev, timed_out), FB(struct fs_conn_ev, peer_closed), FL(struct fs_conn_ev, bytes_in),
 	FL(struct fs_conn_ev, bytes_out), FL(struct fs_conn_ev, duration_ms), FB(struct fs_conn_ev, post_hidden),
-	FS(struct fs_conn_ev, stream), FF(struct fs_conn_ev, local_unreachable), FOS(struct fs_conn_ev, broke_at), FEND
+	FS(struct fs_conn_ev, stream), FF(struct fs_conn_ev, local_unreachable), FOS(struct fs_conn_ev, broke_at), FOSUB(struct fs_conn_ev, proof, proof_f), FEND
 };
 
 json_t *
@@ -147,6 +157,13 @@ to_json(const struct fdef *t, const void *base)
 			v = json_string(t->names[k] != NULL ? t->names[k] : "?");
 			break;
 		case F_SUB: v = to_json(t->sub, p); break;
+		case F_OSUB:
+			for (k = 0; (size_t)k < t->size && p[k] == 0; k++)
+				;
+			if ((size_t)k == t->size)
+				continue;
+			v = to_json(t->sub, p);
+			break;
 		default: v = NULL; break;
 		}
 		if (v == NULL || json_object_set_new(o, t->name, v) != 0) {
@@ -185,7 +202,8 @@ from_json(const struct fdef *t, const json_t *o, void *base)
 					break;
 				}
 			break;
-		case F_SUB: if (json_is_object(v)) from_json(t->sub, v, p); break;
+		case F_SUB:
+		case F_OSUB: if (json_is_object(v)) from_json(t->sub, v, p); break;
 		}
 	}
 }

@@ -1159,6 +1159,87 @@ test_what_broke(void)
 	fs_domain_ev_clear(&d);
 }
 
+/* The session proof (XEP-0199 ping after an authentication that succeeded): P1, P2, P3. */
+static void
+test_proof(void)
+{
+	struct fs_domain_ev d;
+	struct fs_inference r;
+	struct fs_conn_ev *c1;
+	const char *n;
+
+	n = "SASL over TLS, ping answered on the partner's stream (--listen)";
+	dom_init(&d, true);
+	d.params.authoritative = true;
+	{
+		struct fs_endpoint_ev *e = ep_new(&d, ADDR4);
+		c1 = ejabberd_required_c1(e);
+		c1->client_cert = true;
+		tls_ok(c1, true);
+		header(&c1->post, true, true);
+		features(&c1->post, F_MECHS | F_DIALBACK, "EXTERNAL");
+		c1->sasl.result = FS_SASL_SUCCESS;
+		c1->proof.result = FS_PROOF_NO_ANSWER;
+		FS_EV_SET(c1->proof.method, "SASL over TLS");
+		FS_EV_SET(c1->proof.id, "fedscan-ping-starttls");
+		c1->proof.wait_ms = 300;
+	}
+	d.outbound.nanswers = 1;
+	FS_EV_SET(d.outbound.answers[0].id, "fedscan-ping-starttls");
+	FS_EV_SET(d.outbound.answers[0].answer, "error");
+	FS_EV_SET(d.outbound.answers[0].condition, "service-unavailable");
+	infer(n, &d, &r);
+	LINE(&r, "P1:", n);
+	is_int(1, r.nproofs, "%s: one proof", n);
+	is_string("SASL over TLS: ping answered (iq error service-unavailable)", r.proofs[0], "%s: its words", n);
+	ok(!r.from_refused, "%s: not a refusal", n);
+	fs_domain_ev_clear(&d);
+
+	n = "the same in sink mode: only the negative half";
+	dom_init(&d, true);
+	{
+		struct fs_endpoint_ev *e = ep_new(&d, ADDR4);
+		c1 = ejabberd_required_c1(e);
+		c1->client_cert = true;
+		tls_ok(c1, true);
+		header(&c1->post, true, true);
+		features(&c1->post, F_MECHS | F_DIALBACK, "EXTERNAL");
+		c1->sasl.result = FS_SASL_SUCCESS;
+		c1->proof.result = FS_PROOF_NO_ANSWER;
+		FS_EV_SET(c1->proof.method, "SASL over TLS");
+		FS_EV_SET(c1->proof.id, "fedscan-ping-starttls");
+		c1->proof.wait_ms = 300;
+	}
+	infer(n, &d, &r);
+	LINE(&r, "P3:", n);
+	NOLINE(&r, "P1:", n);
+	ok(strstr(r.proofs[0], "only --listen sees it") != NULL, "%s: says what --listen would see: %s", n, r.proofs[0]);
+	fs_domain_ev_clear(&d);
+
+	n = "EXTERNAL <success/>, then <invalid-from/> at the ping (ejabberd s2s_access)";
+	dom_init(&d, true);
+	{
+		struct fs_endpoint_ev *e = ep_new(&d, ADDR4);
+		c1 = ejabberd_required_c1(e);
+		c1->client_cert = true;
+		tls_ok(c1, true);
+		header(&c1->post, true, true);
+		features(&c1->post, F_MECHS | F_DIALBACK, "EXTERNAL");
+		c1->sasl.result = FS_SASL_SUCCESS;
+		c1->proof.result = FS_PROOF_REFUSED;
+		FS_EV_SET(c1->proof.method, "SASL over TLS");
+		FS_EV_SET(c1->proof.condition, "invalid-from");
+		stream_err(c1, "invalid-from", "", "proof");
+	}
+	infer(n, &d, &r);
+	LINE(&r, "P2:", n);
+	ok(r.from_refused, "%s: from_refused", n);
+	is_string("the partner refuses fedscan.example by policy (SASL over TLS: ping refused (stream error "
+	    "<invalid-from/>))", r.refusal, "%s: the refusal in words", n);
+	ok(!has_problem(&r, "invalid-from"), "%s: the refusal is not also a stream-error problem", n);
+	fs_domain_ev_clear(&d);
+}
+
 /* ---- S7 variants that are not the restarted-header <not-authorized/> ---- */
 
 static void
@@ -1537,6 +1618,7 @@ main(void)
 	test_d5_d6();
 	test_refused_by_policy();
 	test_what_broke();
+	test_proof();
 	test_s7_variants();
 	test_direct_tls();
 	test_unreachable();
