@@ -66,6 +66,7 @@ struct fs_inference {
 	char error[FS_EV_TEXT];                      /* why no setting could be inferred */
 	char broke[FS_EV_TEXT];      /* every attempt broke before an answer: the first break, where and when */
 	char refusal[FS_EV_TEXT];
+	char listen_hint[FS_EV_TEXT];/* sink mode: what --listen would prove ("" when nothing) */
 	unsigned nproofs;            /* one per connection that sent the session proof, in plan order */
 	char proofs[FS_CONN_KIND_LAST][FS_EV_TEXT];  /* "SASL over TLS: ping answered (iq error service-unavailable)" */    /* with from_refused: "the partner refuses FROM by policy (its words)" */
 };

@@ -199,9 +199,19 @@ struct ep_ctx {
 	unsigned ndb;
 	bool have_cert, any_feature_db, any_db_ns;
 	bool db_true, db_false_tls, db_false_plain, db_pend, db_any_sent;  /* what the db:result answers showed */
+	bool tls_by_ad;                            /* TLS was decided by the features alone (T1, T3, T4) */
 	char where[FS_EV_TEXT];
 	struct fs_inference *r;
 };
+
+/* Whether a plain db:result was sent and answered: the partner was asked to do without TLS, not only read. */
+static bool
+tls_tried_without(const struct ep_ctx *x)
+{
+	const struct fs_dialback_ev *db = &x->c2->dialback;
+
+	return x->c2->attempted && db->result != FS_DB_NOT_SENT && !db->over_tls && db->result != FS_DB_TIMEOUT;
+}
 
 /* TLS from what the first stream advertised and what plain dialback showed (doc/inference-rules.md: T1-T8). */
 static void
@@ -222,14 +232,17 @@ infer_tls(struct ep_ctx *x)
 	} else if (x->pre != NULL && x->pre->starttls_required) {
 		r->s.tls = FS_LEVEL_REQUIRED;
 		r->tls_conf = FS_CONF_HIGH;
+		x->tls_by_ad = !tls_tried_without(x);
 		line(r, "T3: %s advertises <starttls><required/></starttls>", x->where);
 	} else if (x->pre != NULL && x->pre->only_starttls) {
 		r->s.tls = FS_LEVEL_REQUIRED;
 		r->tls_conf = FS_CONF_HIGH;
+		x->tls_by_ad = !tls_tried_without(x);
 		line(r, "T4: %s offers STARTTLS as its only feature (RFC 6120 §5.3.1: mandatory to negotiate)", x->where);
 	} else if (x->pre != NULL && x->pre->features && !x->pre->starttls && !(x->c3->attempted && x->c3->tls.ok)) {
 		r->s.tls = FS_LEVEL_NOTSUPPORTED;
 		r->tls_conf = FS_CONF_HIGH;
+		x->tls_by_ad = true;
 		line(r, "T1: %s offers no STARTTLS", x->where);
 	} else if (x->pre == NULL && x->c3->attempted && x->c3->tls.ok) {
 		/* Direct TLS only: TLS is the only way in. */
@@ -566,6 +579,43 @@ what_broke(struct ep_ctx *x)
 		    fs_conn_kind_name(first->kind), break_words(first->broke_at), first->close_reason);
 }
 
+/*
+ * Calibration (doc/inference-rules.md#confidence, fedscan(1) INFERENCE): in sink mode a setting decided by an
+ * advertisement alone, or by a dialback accepted for verification but never finished, is at most medium; the
+ * reasons then end with what --listen would prove. --listen and captures are not sink mode.
+ */
+static void
+calibrate(struct ep_ctx *x)
+{
+	struct fs_inference *r = x->r;
+	char what[FS_EV_TEXT] = "";
+	unsigned i;
+	bool unproven = false;
+
+	if (x->d->params.authoritative || x->ep->source == FS_SRC_PASSIVE)
+		return;
+	if (x->tls_by_ad && r->tls_conf > FS_CONF_MEDIUM) {
+		r->tls_conf = FS_CONF_MEDIUM;
+		if (r->s.sasl == FS_LEVEL_NOTSUPPORTED && r->s.tls == FS_LEVEL_NOTSUPPORTED && r->sasl_conf > FS_CONF_MEDIUM)
+			r->sasl_conf = FS_CONF_MEDIUM;  /* S0 follows from T1 */
+		FS_EV_APPEND(what, "TLS (plain dialback answered, not only the features read),");
+	}
+	if (x->db_pend && !x->db_true) {
+		if (r->dialback_conf > FS_CONF_MEDIUM)
+			r->dialback_conf = FS_CONF_MEDIUM;
+		FS_EV_APPEND(what, "Dialback (the verification that sink mode leaves unanswered),");
+	}
+	for (i = 0; i < FS_CONN_KIND_LAST; i++)
+		if (x->ep->conns[i].attempted && x->ep->conns[i].proof.result == FS_PROOF_NO_ANSWER)
+			unproven = true;
+	if (unproven)
+		FS_EV_APPEND(what, "the answers to the session-proof pings,");
+	if (what[0] == '\0')
+		return;
+	what[strlen(what) - 1] = '\0';
+	snprintf(r->listen_hint, sizeof(r->listen_hint), "sink mode: --listen would prove %s", what);
+}
+
 /* Unknown fields say the partner broke first instead of guessing why they are unknown. */
 static void
 broke_unknowns(struct fs_inference *r)
@@ -778,6 +828,7 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, int
 	if (r->s.tls == FS_LEVEL_UNKNOWN && r->tls_unknown[0] == '\0')
 		FS_EV_SET(r->tls_unknown, "the evidence does not decide");
 	broke_unknowns(r);
+	calibrate(&x);
 	/* Normalisation (doc/inference-rules.md#normalisation): a partner is never (SASL Required, Dialback True). */
 	if (r->s.sasl == FS_LEVEL_REQUIRED && r->s.dialback == FS_DIALBACK_TRUE)
 		r->s.sasl = FS_LEVEL_OPTIONAL;
@@ -858,6 +909,8 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		r->from_refused |= e.from_refused;
 		if (r->refusal[0] == '\0')
 			memcpy(r->refusal, e.refusal, sizeof(r->refusal));
+		if (r->listen_hint[0] == '\0')
+			memcpy(r->listen_hint, e.listen_hint, sizeof(r->listen_hint));
 		r->cert_required |= e.cert_required;
 		r->tls_failed |= e.tls_failed;
 		r->tls_used |= e.tls_used;

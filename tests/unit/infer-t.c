@@ -179,6 +179,25 @@ closed(struct fs_conn_ev *c, const char *why)
 	FS_EV_SET(c->close_reason, why);
 }
 
+/*
+ * Calibration (doc/inference-rules.md#confidence): the same evidence with --listen (authoritative) keeps TLS high,
+ * and sink mode names --listen in its hint; d is left as it was.
+ */
+static void
+listen_pins_high(const char *n, struct fs_domain_ev *d)
+{
+	struct fs_inference r;
+
+	fs_infer_domain(d, NOW, &r);
+	ok(strstr(r.listen_hint, "sink mode: --listen would prove TLS") == r.listen_hint,
+	    "%s: sink mode's hint names TLS for --listen (%s)", n, r.listen_hint);
+	d->params.authoritative = true;
+	fs_infer_domain(d, NOW, &r);
+	d->params.authoritative = false;
+	is_string("high", fs_conf_name(r.tls_conf), "%s: with --listen the TLS confidence stays high", n);
+	is_string("", r.listen_hint, "%s: with --listen no hint", n);
+}
+
 /* ---- assertions ---- */
 
 static bool
@@ -297,7 +316,8 @@ test_prosody_required(void)
 	prosody_required_c1(ep_new(&d, ADDR4), FS_DB_STREAM_ERROR, "connection-timeout");
 	infer(n, &d, &r);
 	SETTING(&r, FS_LEVEL_REQUIRED, FS_LEVEL_UNKNOWN, FS_DIALBACK_TRUE, n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	CONF(FS_CONF_MEDIUM, r.dialback_conf, "Dialback", n);
 	LINE(&r, "T3:", n);
 	LINE(&r, "D1:", n);
@@ -437,7 +457,8 @@ test_prosody_secure_auth(void)
 	closed(c2, "TLS required: plain dialback not attempted");
 	infer(n, &d, &r);
 	SETTING(&r, FS_LEVEL_REQUIRED, FS_LEVEL_REQUIRED, FS_DIALBACK_FALSE, n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	CONF(FS_CONF_HIGH, r.sasl_conf, "SASL (S3 + S6)", n);
 	LINE(&r, "T3:", n);
 	LINE(&r, "S7:", n);
@@ -542,7 +563,8 @@ test_prosody_no_dialback(void)
 	closed(c2, "TLS required: plain dialback not attempted");
 	infer(n, &d, &r);
 	is_string("Required", fs_level_name(r.s.tls), "%s: TLS Required", n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS (T4)", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS (T4)" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	LINE(&r, "T4:", n);
 	NOLINE(&r, "T3:", n);
 	ok(r.s.dialback != FS_DIALBACK_TRUE, "%s: Dialback not True", n);
@@ -623,7 +645,8 @@ test_ejabberd_required(void)
 	ejabberd_required(ep_new(&d, ADDR4), false);
 	infer(n, &d, &r);
 	SETTING(&r, FS_LEVEL_REQUIRED, FS_LEVEL_OPTIONAL, FS_DIALBACK_TRUE, n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS (T3)", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS (T3)" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	CONF(FS_CONF_MEDIUM, r.sasl_conf, "SASL (S4: offered, unproven)", n);
 	CONF(FS_CONF_HIGH, r.dialback_conf, "Dialback (D1)", n);
 	LINE(&r, "T3:", n);
@@ -657,7 +680,8 @@ test_ejabberd_required(void)
 	}
 	infer(n, &d, &r);
 	is_string("Required", fs_level_name(r.s.tls), "%s: TLS Required", n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS (T4)", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS (T4)" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	LINE(&r, "T4:", n);
 	fs_domain_ev_clear(&d);
 }
