@@ -459,8 +459,9 @@ proof_lines(struct ep_ctx *x)
 				snprintf(r->refusal, sizeof(r->refusal), "the partner refuses %s by policy (%s)",
 				    x->d->params.from, b);
 		} else {
-			snprintf(b, sizeof(b), "%s: ping sent, not refused on our stream within %ld ms (its answer goes to "
-			    "%s: only --listen sees it)", c->proof.method, c->proof.wait_ms, x->d->params.from);
+			/* The wait is in the evidence (proof.wait_ms); the words stay the same from run to run. */
+			snprintf(b, sizeof(b), "%s: ping sent, not refused on our stream within the grace (its answer "
+			    "goes to %s: only --listen sees it)", c->proof.method, x->d->params.from);
 			line(r, "P3: %s: %s", w, b);
 		}
 		if (r->nproofs < FS_CONN_KIND_LAST)
