@@ -185,6 +185,32 @@ on_verify(struct fs_authority *a, const struct fs_xml_elem *el, struct fs_action
 		fs_act_send(out, buf, (size_t)n);
 }
 
+/*
+ * The partner's answer to one of our session-proof pings (XEP-0199): an iq result or error addressed to us with
+ * our id. It comes on the partner's own stream because s2s streams carry stanzas one way (RFC 6120 §4.2).
+ */
+static bool
+on_ping_answer(struct fs_authority *a, const struct fs_xml_elem *el)
+{
+	const char *type = fs_xml_attr(el, "", "type"), *id = fs_xml_attr(el, "", "id");
+	const struct fs_xml_elem *err, *c;
+	struct fs_proof_answer *ans;
+
+	if (!fs_xml_is(el, NS_SERVER, "iq") || type == NULL || id == NULL || strncmp(id, "fedscan-ping-", 13) != 0 ||
+	    (strcmp(type, "result") != 0 && strcmp(type, "error") != 0))
+		return false;
+	if (a->ev->nanswers >= FS_CONN_KIND_LAST)
+		return true;
+	ans = &a->ev->answers[a->ev->nanswers++];
+	FS_EV_SET(ans->id, id);
+	FS_EV_SET(ans->answer, type);
+	if ((err = fs_xml_child(el, NULL, "error")) != NULL)
+		for (c = err->children; c != NULL; c = c->next)
+			if (strcmp(c->ns, NS_STANZA_ERRORS) == 0 && strcmp(c->name, "text") != 0)
+				FS_EV_SET(ans->condition, c->name);
+	return true;
+}
+
 static void
 on_element(struct fs_authority *a, const struct fs_xml_elem *el, struct fs_actions *out)
 {
@@ -221,6 +247,8 @@ on_element(struct fs_authority *a, const struct fs_xml_elem *el, struct fs_actio
 			fs_act_send(out, buf, (size_t)n);
 	} else if (fs_xml_is(el, NS_STREAMS, "error")) {
 		finish(a, out, "the partner sent a stream error", true);
+	} else if (on_ping_answer(a, el)) {
+		/* Recorded: the proof that a stanza crossed. */
 	} else if (++a->stanzas > FS_AUTHORITY_MAX_IGNORED) {
 		send_error(a, out, "policy-violation", "too many elements we do not act on");
 	}

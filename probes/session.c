@@ -18,12 +18,13 @@ enum state {
 	ST_TLS,           /* STARTTLS handshake in progress */
 	ST_SASL,          /* sent <auth mechanism='EXTERNAL'/> */
 	ST_DIALBACK,      /* sent <db:result/>, waiting for the verdict */
+	ST_PROOF,         /* authenticated: sent a ping (XEP-0199), waiting for what follows */
 	ST_DONE,
 	ST_LAST
 };
 
 static const char *const state_names[ST_LAST] = {
-	"connecting", "tls-first", "header", "features", "starttls", "tls", "sasl", "dialback", "done",
+	"connecting", "tls-first", "header", "features", "starttls", "tls", "sasl", "dialback", "proof", "done",
 };
 
 /* Which stream of the connection we are on. */
@@ -203,6 +204,55 @@ toolong:
 	finish(s, out, "internal: dialback request does not fit");
 }
 
+/*
+ * The session proof: one harmless stanza from our domain to the partner's after an authentication succeeded
+ * (XEP-0199 ping). Any iq answer proves stanzas are routed on the method; it comes back on the partner's own
+ * stream to us, so only --listen sees it. A stream error or a close on our stream after the ping proves they are
+ * not. Ask to hear of silence, as after db:result: nothing more comes on our stream when all goes well.
+ */
+static void
+send_proof(struct fs_session *s, struct fs_actions *out, const char *method)
+{
+	char buf[1024], f[FS_EV_TEXT * 2], t[FS_EV_TEXT * 2];
+	struct fs_proof_ev *p = &s->ev->proof;
+	int n;
+
+	FS_EV_SET(p->method, method);
+	snprintf(p->id, sizeof(p->id), "fedscan-ping-%s", fs_conn_kind_name(s->ev->kind));
+	if (fs_xml_escape(f, sizeof(f), s->env.from) != 0 || fs_xml_escape(t, sizeof(t), s->env.domain) != 0)
+		goto toolong;
+	n = snprintf(buf, sizeof(buf), "<iq type='get' from='%s' to='%s' id='%s'><ping xmlns='urn:xmpp:ping'/></iq>",
+	    f, t, p->id);
+	if (n < 0 || (size_t)n >= sizeof(buf) || fs_act_send(out, buf, (size_t)n) != 0)
+		goto toolong;
+	p->result = FS_PROOF_NO_ANSWER;
+	set_state(s, ST_PROOF);
+	fs_act_push(out, FS_ACT_QUIET);
+	return;
+toolong:
+	finish(s, out, "internal: ping does not fit");
+}
+
+/* An iq on our own stream that answers our ping (a server that answers on the same stream). */
+static void
+on_proof_iq(struct fs_session *s, const struct fs_xml_elem *el, struct fs_actions *out)
+{
+	struct fs_proof_ev *p = &s->ev->proof;
+	const char *type = fs_xml_attr(el, "", "type"), *id = fs_xml_attr(el, "", "id");
+	const struct fs_xml_elem *err, *c;
+
+	if (type == NULL || id == NULL || strcmp(id, p->id) != 0 ||
+	    (strcmp(type, "result") != 0 && strcmp(type, "error") != 0))
+		return;
+	p->result = FS_PROOF_ANSWERED;
+	FS_EV_SET(p->answer, type);
+	if ((err = fs_xml_child(el, NULL, "error")) != NULL)
+		for (c = err->children; c != NULL; c = c->next)
+			if (strcmp(c->ns, NS_STANZA_ERRORS) == 0 && strcmp(c->name, "text") != 0)
+				FS_EV_SET(p->condition, c->name);
+	finish(s, out, "ping answered");
+}
+
 static void
 send_external(struct fs_session *s, struct fs_actions *out)
 {
@@ -225,6 +275,19 @@ send_external(struct fs_session *s, struct fs_actions *out)
 		return;
 	}
 	set_state(s, ST_SASL);
+}
+
+/*
+ * Silence, bad XML or a reset ended the probe before its step was answered: record the step ("STATE/STREAM") so
+ * the inference can say what broke first (doc/inference-rules.md#what-broke). A dialback wait has its own outcome.
+ */
+static void
+record_break(struct fs_session *s)
+{
+	if (!s->ev->connected || s->state == ST_DIALBACK || s->state == ST_PROOF || s->state == ST_DONE ||
+	    s->ev->broke_at[0] != '\0')
+		return;
+	snprintf(s->ev->broke_at, sizeof(s->ev->broke_at), "%s/%s", state_name(s->state), phase_names[s->phase]);
 }
 
 /* After the features of the current stream: decide the next step. */
@@ -254,7 +317,7 @@ next_step(struct fs_session *s, struct fs_actions *out)
 		return;
 	}
 	if (s->phase == PH_POST_SASL) {
-		finish(s, out, "authenticated with SASL EXTERNAL");
+		send_proof(s, out, "SASL over TLS");
 		return;
 	}
 	if (fs_session_uses_client_cert(s) && !(f & FS_PF_NO_SASL) && s->tls && s->ev->sasl.result == FS_SASL_NOT_TRIED &&
@@ -277,8 +340,13 @@ on_stream_error(struct fs_session *s, const struct fs_xml_elem *el, struct fs_ac
 
 	fs_stream_parse_error(el, ev->stream_error, sizeof(ev->stream_error), ev->stream_error_text,
 	    sizeof(ev->stream_error_text), ev->see_other_host, sizeof(ev->see_other_host));
-	FS_EV_SET(ev->stream_error_stage, s->state == ST_DIALBACK ? "dialback" : phase_names[s->phase]);
-	if (s->state == ST_DIALBACK) {
+	FS_EV_SET(ev->stream_error_stage, s->state == ST_DIALBACK ? "dialback" : s->state == ST_PROOF ? "proof" :
+	    phase_names[s->phase]);
+	if (s->state == ST_PROOF) {
+		ev->proof.result = FS_PROOF_REFUSED;
+		FS_EV_SET(ev->proof.condition, ev->stream_error);
+		FS_EV_SET(ev->proof.text, ev->stream_error_text);
+	} else if (s->state == ST_DIALBACK) {
 		ev->dialback.result = FS_DB_STREAM_ERROR;
 		FS_EV_SET(ev->dialback.condition, ev->stream_error);
 		FS_EV_SET(ev->dialback.text, ev->stream_error_text);
@@ -300,6 +368,8 @@ on_dialback_result(struct fs_session *s, const struct fs_xml_elem *el, struct fs
 
 	if (type != NULL && strcmp(type, "valid") == 0) {
 		db->result = FS_DB_VALID;
+		send_proof(s, out, s->tls ? "TLS Dialback" : "TCP Dialback");
+		return;
 	} else if (type != NULL && strcmp(type, "invalid") == 0) {
 		db->result = FS_DB_INVALID;
 	} else if (type != NULL && strcmp(type, "error") == 0) {
@@ -393,6 +463,10 @@ on_element(struct fs_session *s, const struct fs_xml_elem *el, struct fs_actions
 		if (fs_xml_is(el, NS_DIALBACK, "result"))
 			on_dialback_result(s, el, out);
 		break;
+	case ST_PROOF:
+		if (fs_xml_is(el, NS_SERVER, "iq"))
+			on_proof_iq(s, el, out);
+		break;
 	default:
 		/* Anything else (stanzas, db:verify, unknown elements) is not acted on. */
 		break;
@@ -451,7 +525,9 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		break;
 	case FS_PEV_STREAM_CLOSE:
 		ev->peer_closed = true;
-		if (s->state == ST_DIALBACK)
+		if (s->state == ST_PROOF)
+			ev->proof.result = FS_PROOF_CLOSED;
+		else if (s->state == ST_DIALBACK)
 			ev->dialback.result = FS_DB_CLOSED;
 		else if (s->state == ST_SASL)
 			ev->sasl.result = FS_SASL_NO_ANSWER;
@@ -468,8 +544,11 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		finish(s, out, e->reason != NULL ? e->reason : "TLS handshake failed");
 		break;
 	case FS_PEV_CLOSED:
+		record_break(s);
 		ev->peer_closed = true;
-		if (s->state == ST_DIALBACK)
+		if (s->state == ST_PROOF)
+			ev->proof.result = FS_PROOF_CLOSED;
+		else if (s->state == ST_DIALBACK)
 			ev->dialback.result = FS_DB_CLOSED;
 		else if (s->state == ST_SASL)
 			ev->sasl.result = FS_SASL_NO_ANSWER;
@@ -479,6 +558,7 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		finish(s, out, e->reason != NULL ? e->reason : "the peer closed the connection");
 		break;
 	case FS_PEV_TIMEOUT:
+		record_break(s);
 		ev->timed_out = true;
 		if (s->state == ST_DIALBACK)
 			ev->dialback.result = FS_DB_TIMEOUT;
@@ -489,6 +569,12 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		finish(s, out, e->reason != NULL ? e->reason : "timed out");
 		break;
 	case FS_PEV_QUIET:
+		if (s->state == ST_PROOF) {
+			/* Nothing refused the ping on our stream: the answer, if any, is on the partner's stream. */
+			ev->proof.wait_ms = e->grace_ms > 0 ? e->grace_ms : 1;
+			finish(s, out, "ping sent; nothing refused it on our stream");
+			break;
+		}
 		if (s->state != ST_DIALBACK)
 			break;
 		ev->dialback.result = FS_DB_TIMEOUT;
@@ -496,6 +582,7 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 		finish(s, out, "no answer to dialback within the grace: the partner is verifying our sink domain");
 		break;
 	case FS_PEV_XML_ERROR:
+		record_break(s);
 		ev->xml_error = true;
 		s->headered = false;
 		finish(s, out, e->reason != NULL ? e->reason : "invalid XML");

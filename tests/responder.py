@@ -329,6 +329,7 @@ class Profile:
     tls_db: str = 'dialback-error'            # reply to a db:result over TLS: dialback-error | not-authorized
     need_tls: bool = True                     # advertise STARTTLS only with a certificate
     db_delay: float = 0.0                     # seconds before answering a db:result (a slow refusal)
+    after_tls: str = 'header'                 # after the TLS handshake: header (normal) | silence (read, never answer)
 
 
 async def send_header(c, p):
@@ -386,6 +387,10 @@ async def serve_profile(c, p):
         if e.ns == NS_TLS and e.name == 'starttls' and not tls:
             if await on_starttls(c, p):
                 tls = True
+                if p.after_tls == 'silence':
+                    c.log('TLS is up; saying nothing more')
+                    await c.hold()
+                    return
                 if not await c.read_header():
                     return
                 await c.send(stream_header(c, p.ns, p.declare_db, None, b'', b"<?xml version='1.0'?>"))
@@ -656,6 +661,9 @@ MODES = {
     'tls-stall': (
         _profile(features_pre=REQUIRED_ONLY, on_starttls='stall', plain_db='policy-violation', need_tls=False),
         'STARTTLS required, <proceed/>, then never answer the ClientHello'),
+    'silent-after-tls': (
+        _profile(features_pre=REQUIRED_ONLY, plain_db='policy-violation', after_tls='silence'),
+        'STARTTLS required, <proceed/>, a completed TLS handshake, then never a stream header'),
     'stream-error-flood': (
         m_stream_error_flood,
         'header then 10000 <stream:error> elements without closing the stream, then hold'),

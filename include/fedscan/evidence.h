@@ -115,6 +115,29 @@ struct fs_dialback_ev {
 	long grace_ms;                /* sink mode: we stopped waiting after this much silence (FS_DB_TIMEOUT) */
 };
 
+/*
+ * The session proof (XEP-0199 ping after a successful authentication): whether a stanza crossed. The partner
+ * answers on its own stream to our domain, which only --listen receives (fs_outbound_ev.answers); our stream shows
+ * only the negative half: a stream error or a close after the ping.
+ */
+enum fs_proof_result {
+	FS_PROOF_NOT_SENT = 0,
+	FS_PROOF_ANSWERED,            /* an iq result or error with our id came back (a stanza crossed) */
+	FS_PROOF_REFUSED,             /* a stream error answered the ping */
+	FS_PROOF_CLOSED,              /* the partner closed after the ping */
+	FS_PROOF_NO_ANSWER,           /* nothing on our stream within the wait (sink mode: the answer goes elsewhere) */
+};
+
+struct fs_proof_ev {
+	enum fs_proof_result result;
+	char method[FS_EV_SHORT];     /* the method it proves: "SASL over TLS", "TLS Dialback", "TCP Dialback" */
+	char id[FS_EV_SHORT];         /* the iq id we sent */
+	char answer[FS_EV_SHORT];     /* "result" or "error" (FS_PROOF_ANSWERED) */
+	char condition[FS_EV_SHORT];  /* the stanza or stream error condition */
+	char text[FS_EV_TEXT];
+	long wait_ms;                 /* FS_PROOF_NO_ANSWER: how long we waited */
+};
+
 /* Everything one connection saw. */
 struct fs_conn_ev {
 	enum fs_conn_kind kind;
@@ -129,11 +152,13 @@ struct fs_conn_ev {
 	struct fs_sasl_ev sasl;
 	struct fs_stream_ev post_sasl;/* after SASL success */
 	struct fs_dialback_ev dialback;
+	struct fs_proof_ev proof;     /* after an authentication that succeeded */
 	char stream_error[FS_EV_SHORT];      /* last stream error condition */
 	char stream_error_text[FS_EV_TEXT];
 	char stream_error_stage[FS_EV_SHORT];/* "pre-tls", "post-tls", "post-sasl", "dialback" */
 	char see_other_host[FS_EV_TEXT];
 	char close_reason[FS_EV_TEXT];       /* how the connection ended, in words */
+	char broke_at[FS_EV_SHORT];   /* silence, bad XML or a reset ended the probe at "STATE/STREAM" ("header/post-tls") */
 	bool xml_error;               /* the peer's bytes broke an XML rule */
 	bool timed_out;
 	bool peer_closed;
@@ -221,6 +246,12 @@ struct fs_outbound_ev {
 	unsigned verify_valid;        /* ... for keys this run issued */
 	unsigned verify_invalid;      /* ... for anything else */
 	char close_reason[FS_EV_TEXT];
+	unsigned nanswers;            /* answers to our pings that came on the partner's stream */
+	struct fs_proof_answer {
+		char id[FS_EV_SHORT];
+		char answer[FS_EV_SHORT];     /* "result" or "error" */
+		char condition[FS_EV_SHORT];
+	} answers[FS_CONN_KIND_LAST];
 };
 
 /* Limits on what one domain may accumulate. */
@@ -256,6 +287,8 @@ const char *fs_dane_status(const struct fs_dane_ev *ev);
 enum fs_dnssec fs_dnssec_parse(const char *s);
 /* Short name of a connection kind ("starttls", "plain", "direct-tls", "starttls-nocert", "dialback-cert"). */
 const char *fs_conn_kind_name(enum fs_conn_kind k);
+/* Name of a proof outcome ("not-sent", "answered", "refused", "closed", "no-answer"). */
+const char *fs_proof_name(enum fs_proof_result r);
 /* Name of a dialback outcome ("valid", "invalid", "error", "stream-error", "closed", "timeout", "not-sent"). */
 const char *fs_db_ev_name(enum fs_db_ev r);
 

@@ -24,6 +24,7 @@ enum fs_problem_code {
 	FS_P_ENDPOINT_DOWN,   /* one endpoint did not answer while others did */
 	FS_P_DNSSEC_BOGUS,    /* DNSSEC validation failed for an SRV, address or TLSA answer */
 	FS_P_DANE_MISMATCH,   /* the certificate matches none of the usable TLSA records (RFC 7673) */
+	FS_P_BROKE,           /* one endpoint broke (silence, bad XML, a reset) before any answer while others did not */
 };
 
 /*
@@ -63,6 +64,11 @@ struct fs_inference {
 	char problems[FS_INFER_PROBLEMS][FS_EV_TEXT];/* things that will bite (certificate, TLS version, protocol) */
 	enum fs_problem_code problem_codes[FS_INFER_PROBLEMS];
 	char error[FS_EV_TEXT];                      /* why no setting could be inferred */
+	char broke[FS_EV_TEXT];      /* every attempt broke before an answer: the first break, where and when */
+	char refusal[FS_EV_TEXT];
+	char listen_hint[FS_EV_TEXT];/* sink mode: what --listen would prove ("" when nothing) */
+	unsigned nproofs;            /* one per connection that sent the session proof, in plan order */
+	char proofs[FS_CONN_KIND_LAST][FS_EV_TEXT];  /* "SASL over TLS: ping answered (iq error service-unavailable)" */    /* with from_refused: "the partner refuses FROM by policy (its words)" */
 };
 
 /*

@@ -31,6 +31,8 @@ enum fs_reason_code {
 	FS_R_EXPECT_UNCONFIRMED,   /* the policy file expected something the audit could not confirm */
 	FS_R_PASSIVE,              /* the evidence comes from a capture: only what happened is known */
 	FS_R_ENDPOINT_WORSE,       /* one endpoint alone negotiates worse than the domain's strictest setting */
+	FS_R_LISTEN_HINT,          /* sink mode: what --listen would prove (the last reason) */
+	FS_R_BROKE,                /* the partner broke before any answer (silence, bad XML, a reset): what broke first */
 	FS_R_LAST
 };
 

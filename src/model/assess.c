@@ -273,6 +273,9 @@ fs_assess(const struct fs_domain_ev *d, long long now, int warn_days, const stru
 	}
 	fs_assess_lync(d, &out->eff, &out->lync);
 	fs_assess_expectation(pf, out);
+	/* The reasons end with what sink mode could not prove (doc/inference-rules.md#confidence). */
+	if (out->eff.reachable && out->eff.listen_hint[0] != '\0' && !d->interrupted)
+		fs_assess_reason(out, FS_R_LISTEN_HINT, FS_P_OTHER, out->eff.listen_hint);
 	rc = 0;
 out:
 	free(eps);

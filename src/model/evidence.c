@@ -117,9 +117,21 @@ fs_ev_has_word(const char *list, const char *word)
 	return false;
 }
 
+const char *
+fs_proof_name(enum fs_proof_result r)
+{
+	static const char *const n[] = { "not-sent", "answered", "refused", "closed", "no-answer" };
+
+	return (unsigned)r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
+}
+
 void
 fs_outbound_merge(struct fs_outbound_ev *dst, const struct fs_outbound_ev *src)
 {
+	unsigned i;
+
+	for (i = 0; i < src->nanswers && dst->nanswers < FS_CONN_KIND_LAST; i++)
+		dst->answers[dst->nanswers++] = src->answers[i];
 	dst->connections++;
 	if (dst->address[0] == '\0')
 		memcpy(dst->address, src->address, sizeof(dst->address));

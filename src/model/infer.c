@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "fedscan/infer.h"
+#include "model/infer_int.h"
 
 const char *
 fs_conf_name(enum fs_conf c)
@@ -71,10 +72,26 @@ spoke_xmpp(const struct fs_conn_ev *c)
 	    !c->pre.not_server && !c->post.not_server;
 }
 
+/* Whether our listener (--listen) saw the partner connect back to verify a key: only then is it known. */
+static bool
+connect_back_seen(const struct fs_domain_ev *d)
+{
+	return d->params.authoritative && d->outbound.verify_requests > 0;
+}
+
 /* Rule D6: the answer is about our FROM or TO, not about dialback. */
 static bool
-db_refuses_us(const struct fs_dialback_ev *db, const char *from)
+db_refuses_us(const struct fs_dialback_ev *db, const struct fs_domain_ev *d)
 {
+	const char *from = d->params.from;
+
+	/*
+	 * ejabberd's s2s_access denial answers <forbidden/> "Access denied by service policy" at once, without a
+	 * connect-back (doc/protocol.md, ejabberd): a refusal of our domain. XEP-0220 §2.5 also allows <forbidden/>
+	 * after a connect-back; only --listen can tell the two apart, by the db:verify it received.
+	 */
+	if (db->result == FS_DB_ERROR && is(db->condition, "forbidden") && !connect_back_seen(d))
+		return true;
 	/* Openfire and allow-lists: a policy-violation whose text names our domain refuses us, not plain dialback. */
 	if ((db->result == FS_DB_ERROR || db->result == FS_DB_STREAM_ERROR) && is(db->condition, "policy-violation") &&
 	    from[0] != '\0' && strcasestr(db->text, from) != NULL)
@@ -172,20 +189,15 @@ cert_checks(const struct fs_domain_ev *d, const char *where, const struct fs_tls
 	}
 }
 
-/* What the sections of one endpoint's inference share: the evidence, the connections that matter, the result. */
-struct ep_ctx {
-	const struct fs_domain_ev *d;
-	const struct fs_endpoint_ev *ep;
-	const struct fs_conn_ev *c1, *c2, *c3;     /* starttls, plain, direct-tls */
-	const struct fs_conn_ev *tlsc;             /* the connection whose TLS we judge: C1, else C3 */
-	const struct fs_stream_ev *pre, *post;     /* the first stream's features, before and after TLS */
-	const struct fs_conn_ev *dbs[FS_CONN_KIND_LAST];  /* the connections that sent db:result */
-	unsigned ndb;
-	bool have_cert, any_feature_db, any_db_ns;
-	bool db_true, db_false_tls, db_false_plain, db_pend, db_any_sent;  /* what the db:result answers showed */
-	char where[FS_EV_TEXT];
-	struct fs_inference *r;
-};
+
+/* Whether a plain db:result was sent and answered: the partner was asked to do without TLS, not only read. */
+static bool
+tls_tried_without(const struct ep_ctx *x)
+{
+	const struct fs_dialback_ev *db = &x->c2->dialback;
+
+	return x->c2->attempted && db->result != FS_DB_NOT_SENT && !db->over_tls && db->result != FS_DB_TIMEOUT;
+}
 
 /* TLS from what the first stream advertised and what plain dialback showed (doc/inference-rules.md: T1-T8). */
 static void
@@ -206,14 +218,17 @@ infer_tls(struct ep_ctx *x)
 	} else if (x->pre != NULL && x->pre->starttls_required) {
 		r->s.tls = FS_LEVEL_REQUIRED;
 		r->tls_conf = FS_CONF_HIGH;
+		x->tls_by_ad = !tls_tried_without(x);
 		line(r, "T3: %s advertises <starttls><required/></starttls>", x->where);
 	} else if (x->pre != NULL && x->pre->only_starttls) {
 		r->s.tls = FS_LEVEL_REQUIRED;
 		r->tls_conf = FS_CONF_HIGH;
+		x->tls_by_ad = !tls_tried_without(x);
 		line(r, "T4: %s offers STARTTLS as its only feature (RFC 6120 §5.3.1: mandatory to negotiate)", x->where);
 	} else if (x->pre != NULL && x->pre->features && !x->pre->starttls && !(x->c3->attempted && x->c3->tls.ok)) {
 		r->s.tls = FS_LEVEL_NOTSUPPORTED;
 		r->tls_conf = FS_CONF_HIGH;
+		x->tls_by_ad = true;
 		line(r, "T1: %s offers no STARTTLS", x->where);
 	} else if (x->pre == NULL && x->c3->attempted && x->c3->tls.ok) {
 		/* Direct TLS only: TLS is the only way in. */
@@ -223,12 +238,13 @@ infer_tls(struct ep_ctx *x)
 	} else if (x->pre != NULL && x->pre->starttls) {
 		const struct fs_dialback_ev *db = &x->c2->dialback;
 		char b[FS_EV_TEXT];
-		if (db_policy_violation(db) && !db_refuses_us(db, x->d->params.from)) {
+		bool us = db_refuses_us(db, x->d);
+		if (db_policy_violation(db) && !us) {
 			r->s.tls = FS_LEVEL_REQUIRED;
 			r->tls_conf = FS_CONF_HIGH;
 			line(r, "T5: %s offers STARTTLS without <required/> but refuses dialback without TLS: %s", x->where,
 			    db_words(db, b, sizeof(b)));
-		} else if (fs_ev_db_verified(db)) {
+		} else if (fs_ev_db_verified(db) && !us) {
 			r->s.tls = FS_LEVEL_OPTIONAL;
 			r->tls_conf = FS_CONF_HIGH;
 			line(r, "T6: %s offers STARTTLS without <required/> and verifies dialback without TLS: %s", x->where,
@@ -293,6 +309,7 @@ stream_problems(struct ep_ctx *x)
 		if (c->see_other_host[0] != '\0')
 			problem(r, FS_P_REDIRECT, "%s: redirects with <see-other-host/> to %s (not followed)", x->where, c->see_other_host);
 		else if (c->stream_error[0] != '\0' && !is(c->stream_error_stage, "dialback") &&
+		    !is(c->stream_error_stage, "proof") &&
 		    !(is(c->stream_error, "not-authorized") && is(c->stream_error_stage, "post-tls")))
 			problem(r, FS_P_STREAM_ERROR, "%s (%s): stream error <%s/>%s%s at %s", x->where, fs_conn_kind_name(c->kind),
 			    c->stream_error, c->stream_error_text[0] ? " " : "", c->stream_error_text,
@@ -353,8 +370,11 @@ dialback_lines(struct ep_ctx *x)
 		const char *how = db->over_tls ? "over TLS" : "without TLS";
 		x->db_any_sent = true;
 		snprintf(w, sizeof(w), "%s (%s)", x->where, fs_conn_kind_name(x->dbs[i]->kind));
-		if (db_refuses_us(db, x->d->params.from)) {
+		if (db_refuses_us(db, x->d)) {
 			r->from_refused = true;
+			if (r->refusal[0] == '\0')
+				snprintf(r->refusal, sizeof(r->refusal), "the partner refuses %s by policy (%s)",
+				    x->d->params.from, db_words(db, b, sizeof(b)));
 			line(r, "D6: %s answers dialback %s about our addressing, not dialback: %s", w, how,
 			    db_words(db, b, sizeof(b)));
 		} else if (fs_ev_db_verified(db)) {
@@ -449,7 +469,8 @@ infer_sasl(struct ep_ctx *x)
 		/* Whether a certificate-less peer can still authenticate with dialback over TLS. */
 		dialback_ok_without_cert = dialback_ok_with_cert = false;
 		for (i = 0; i < x->ndb; i++)
-			if (x->dbs[i]->dialback.over_tls && (fs_ev_db_verified(&x->dbs[i]->dialback) || fs_ev_db_pending(&x->dbs[i]->dialback))) {
+			if (x->dbs[i]->dialback.over_tls && !db_refuses_us(&x->dbs[i]->dialback, x->d) &&
+			    (fs_ev_db_verified(&x->dbs[i]->dialback) || fs_ev_db_pending(&x->dbs[i]->dialback))) {
 				if (x->dbs[i]->client_cert)
 					dialback_ok_with_cert = true;
 				else
@@ -499,7 +520,7 @@ infer_sasl(struct ep_ctx *x)
 		} else if (r->cert_required) {
 			FS_EV_SET(r->sasl_unknown, "the partner requires a certificate valid for our domain before it "
 			    "shows its features; rerun with --client-cert");
-		} else if (!x->have_cert && cert_req && !(x->tlsc != NULL && x->tlsc->post_hidden)) {
+		} else if (!x->have_cert && cert_req && !(x->tlsc != NULL && x->tlsc->post_hidden) && r->broke[0] == '\0') {
 			FS_EV_SET(r->sasl_unknown, "the partner asks for a client certificate but hides SASL EXTERNAL from "
 			    "peers without a valid one (Prosody, Openfire do); rerun with --client-cert and --from");
 			line(r, "S5: %s requests a client certificate; EXTERNAL not offered to a peer without one", x->where);
@@ -611,13 +632,29 @@ fs_infer_endpoint(const struct fs_domain_ev *d, unsigned epi, long long now, int
 	stream_problems(&x);
 	infer_cert_required(&x);
 	dialback_lines(&x);
+	infer_proof_lines(&x);
 	infer_dialback(&x);
+	infer_what_broke(&x);
 	infer_sasl(&x);
 	if (r->s.tls == FS_LEVEL_UNKNOWN && r->tls_unknown[0] == '\0')
 		FS_EV_SET(r->tls_unknown, "the evidence does not decide");
+	infer_broke_unknowns(r);
+	infer_calibrate(&x);
 	/* Normalisation (doc/inference-rules.md#normalisation): a partner is never (SASL Required, Dialback True). */
 	if (r->s.sasl == FS_LEVEL_REQUIRED && r->s.dialback == FS_DIALBACK_TRUE)
 		r->s.sasl = FS_LEVEL_OPTIONAL;
+}
+
+void
+infer_line(struct fs_inference *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nlines >= FS_INFER_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->lines[r->nlines++], FS_EV_TEXT, fmt, ap);
+	va_end(ap);
 }
 
 static int
@@ -667,7 +704,7 @@ void
 fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *eps, struct fs_inference *r)
 {
 	const struct fs_inference *ep;
-	unsigned i, k, nreach = 0;
+	unsigned i, k, nreach = 0, nbroke = 0;
 	bool dt = false, ds = false, dd = false;
 	char names[FS_EV_LONG] = "", word[FS_EV_TEXT];
 	unsigned nlocal = 0;
@@ -688,7 +725,15 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		}
 		nreach++;
 		r->reachable = true;
+		for (k = 0; k < e.nproofs && r->nproofs < FS_CONN_KIND_LAST; k++)
+			memcpy(r->proofs[r->nproofs++], e.proofs[k], sizeof(r->proofs[0]));
+		if (e.broke[0] != '\0' && nbroke++ == 0)
+			memcpy(r->broke, e.broke, sizeof(r->broke));
 		r->from_refused |= e.from_refused;
+		if (r->refusal[0] == '\0')
+			memcpy(r->refusal, e.refusal, sizeof(r->refusal));
+		if (r->listen_hint[0] == '\0')
+			memcpy(r->listen_hint, e.listen_hint, sizeof(r->listen_hint));
 		r->cert_required |= e.cert_required;
 		r->tls_failed |= e.tls_failed;
 		r->tls_used |= e.tls_used;
@@ -723,6 +768,11 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		if (names[0] != '\0')
 			strncat(names, ", ", sizeof(names) - strlen(names) - 1);
 		strncat(names, word, sizeof(names) - strlen(names) - 1);
+	}
+	/* doc/inference-rules.md#what-broke: the domain broke when every reachable endpoint did; one alone is a problem. */
+	if (nbroke > 0 && nbroke < nreach) {
+		problem(r, FS_P_BROKE, "%s", r->broke);
+		r->broke[0] = '\0';
 	}
 	if (dt || ds || dd)
 		problem(r, FS_P_DISAGREE, "the endpoints disagree on %s%s%s%s%s (%s); the strictest setting is shown",

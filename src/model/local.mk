@@ -2,7 +2,7 @@
 # inference and the policy check. No I/O.
 src_libfedscan_a_SOURCES += include/fedscan/settings.h include/fedscan/matrix.h include/fedscan/evidence.h \
 	include/fedscan/infer.h include/fedscan/policy.h include/fedscan/assess.h \
-	src/model/settings.c src/model/matrix.c src/model/evidence.c src/model/infer.c src/model/dane_infer.c src/model/policy.c src/model/assess.c
+	src/model/settings.c src/model/matrix.c src/model/evidence.c src/model/infer.c src/model/infer_int.h src/model/infer_proof.c src/model/dane_infer.c src/model/policy.c src/model/assess.c
 nodist_src_libfedscan_a_SOURCES += src/model/matrix_data.c
 BUILT_SOURCES += src/model/matrix_data.c
 CLEANFILES += src/model/matrix_data.c

@@ -19,6 +19,24 @@ reason(struct fs_compat *c, enum fs_reason_code code, enum fs_problem_code probl
 	va_end(ap);
 }
 
+/* A reason put before every other: what decides the verdict by itself is read first. */
+static void __attribute__((format(printf, 3, 4)))
+reason_first(struct fs_compat *c, enum fs_reason_code code, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned n = c->nreasons < FS_POLICY_REASONS ? c->nreasons : FS_POLICY_REASONS - 1;
+
+	memmove(&c->reasons[1], &c->reasons[0], n * sizeof(c->reasons[0]));
+	memmove(&c->reason_codes[1], &c->reason_codes[0], n * sizeof(c->reason_codes[0]));
+	memmove(&c->reason_problems[1], &c->reason_problems[0], n * sizeof(c->reason_problems[0]));
+	c->nreasons = n + 1;
+	c->reason_codes[0] = code;
+	c->reason_problems[0] = FS_P_OTHER;
+	va_start(ap, fmt);
+	vsnprintf(c->reasons[0], FS_EV_TEXT, fmt, ap);
+	va_end(ap);
+}
+
 enum fs_method
 fs_negotiate(const struct fs_setting *local, const struct fs_setting *partner)
 {
@@ -129,6 +147,7 @@ problem_degrades(enum fs_problem_code code)
 	case FS_P_STARTTLS_REFUSED:
 	case FS_P_DNSSEC_BOGUS:       /* validating servers cannot find or use this endpoint */
 	case FS_P_DANE_MISMATCH:      /* DANE-validating servers refuse the certificate (RFC 7673 §3) */
+	case FS_P_BROKE:
 		return true;
 	default:
 		return false;
@@ -158,11 +177,25 @@ fs_policy_verdict(const struct fs_setting *local, const struct fs_inference *inf
 		c->negotiated = 0;
 		reason(c, FS_R_UNREADABLE, FS_P_OTHER, "the partner answered but its settings could not be read");
 	}
-	if (inf->from_refused && (inf->s.tls == FS_LEVEL_UNKNOWN || inf->s.dialback == FS_DIALBACK_UNKNOWN)) {
-		if (c->verdict < FS_VERDICT_ERROR)
-			c->verdict = FS_VERDICT_ERROR;
-		reason(c, FS_R_FROM_REFUSED, FS_P_OTHER, "the partner refused our stream domain (--from) before answering; rerun with a --from it "
-		    "accepts");
+	if (inf->broke[0] != '\0' && !inf->from_refused) {
+		/* The audit could not be done: what broke is the finding, not the settings guessed around it. */
+		c->verdict = FS_VERDICT_ERROR;
+		c->negotiated = 0;
+		reason_first(c, FS_R_BROKE, "what broke first: %s", inf->broke);
+	}
+	if (inf->from_refused) {
+		/*
+		 * A partner that refuses our domain by name is never compatible with it, whatever its settings for
+		 * others (fedscan(1), VERDICTS): what it refused, in its own words, is the first thing to read.
+		 */
+		c->verdict = FS_VERDICT_ERROR;
+		c->negotiated = 0;
+		if (inf->refusal[0] != '\0')
+			reason_first(c, FS_R_FROM_REFUSED, "%s; rerun with a --from it accepts, or ask the partner to allow it",
+			    inf->refusal);
+		else
+			reason_first(c, FS_R_FROM_REFUSED, "the partner refused our stream domain (--from) before answering; "
+			    "rerun with a --from it accepts");
 	}
 	if (inf->cert_problem && c->negotiated == FS_METHOD_SASL_TLS) {
 		if (c->verdict < FS_VERDICT_DEGRADED)

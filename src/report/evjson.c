@@ -5,7 +5,9 @@
 #include "fedscan/evjson.h"
 
 /* F_FLAG: a bool written only when true, so records from before it existed and records without it read alike. */
-enum ftype { F_BOOL, F_FLAG, F_INT, F_LONG, F_I64, F_STR, F_ENUM, F_SUB };
+/* F_OSTR: a string written only when not empty, for the same reason. */
+/* F_OSUB: a struct written only when some byte of it is set (the session proof: absent when never sent). */
+enum ftype { F_BOOL, F_FLAG, F_INT, F_LONG, F_I64, F_STR, F_OSTR, F_ENUM, F_SUB, F_OSUB };
 
 struct fdef {
 	const char *name;
@@ -21,8 +23,10 @@ struct fdef {
 #define FL(s, f) { #f, F_LONG, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
 #define F64(s, f) { #f, F_I64, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
 #define FS(s, f) { #f, F_STR, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
+#define FOS(s, f) { #f, F_OSTR, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
 #define FE(s, f, n) { #f, F_ENUM, offsetof(s, f), sizeof(((s *)0)->f), NULL, n }
 #define FSUB(s, f, t) { #f, F_SUB, offsetof(s, f), sizeof(((s *)0)->f), t, NULL }
+#define FOSUB(s, f, t) { #f, F_OSUB, offsetof(s, f), sizeof(((s *)0)->f), t, NULL }
 #define FEND { NULL, F_BOOL, 0, 0, NULL, NULL }
 
 static const char *const kind_names[] = { "starttls", "plain", "direct-tls", "starttls-nocert", "dialback-cert", NULL };
@@ -71,6 +75,14 @@ static const struct fdef db_f[] = {
 	FEND
 };
 
+static const char *const proof_names[] = { "not-sent", "answered", "refused", "closed", "no-answer", NULL };
+
+static const struct fdef proof_f[] = {
+	FE(struct fs_proof_ev, result, proof_names), FS(struct fs_proof_ev, method), FS(struct fs_proof_ev, id),
+	FS(struct fs_proof_ev, answer), FS(struct fs_proof_ev, condition), FS(struct fs_proof_ev, text),
+	FL(struct fs_proof_ev, wait_ms), FEND
+};
+
 static const struct fdef conn_f[] = {
 	FE(struct fs_conn_ev, kind, kind_names), FB(struct fs_conn_ev, attempted), FB(struct fs_conn_ev, connected),
 	FS(struct fs_conn_ev, connect_error), FB(struct fs_conn_ev, client_cert),
@@ -82,7 +94,7 @@ static const struct fdef conn_f[] = {
 	FS(struct fs_conn_ev, see_other_host), FS(struct fs_conn_ev, close_reason), FB(struct fs_conn_ev, xml_error),
 	FB(struct fs_conn_ev, timed_out), FB(struct fs_conn_ev, peer_closed), FL(struct fs_conn_ev, bytes_in),
 	FL(struct fs_conn_ev, bytes_out), FL(struct fs_conn_ev, duration_ms), FB(struct fs_conn_ev, post_hidden),
-	FS(struct fs_conn_ev, stream), FF(struct fs_conn_ev, local_unreachable), FEND
+	FS(struct fs_conn_ev, stream), FF(struct fs_conn_ev, local_unreachable), FOS(struct fs_conn_ev, broke_at), FOSUB(struct fs_conn_ev, proof, proof_f), FEND
 };
 
 json_t *
@@ -133,6 +145,11 @@ to_json(const struct fdef *t, const void *base)
 		case F_LONG: v = json_integer(*(const long *)p); break;
 		case F_I64: v = json_integer(*(const int64_t *)p); break;
 		case F_STR: v = fs_json_string_lossy(p); break;
+		case F_OSTR:
+			if (*p == '\0')
+				continue;
+			v = fs_json_string_lossy(p);
+			break;
 		case F_ENUM:
 			e = enum_get(p, t->size);
 			for (k = 0; t->names[k] != NULL && k < e; k++)
@@ -140,6 +157,13 @@ to_json(const struct fdef *t, const void *base)
 			v = json_string(t->names[k] != NULL ? t->names[k] : "?");
 			break;
 		case F_SUB: v = to_json(t->sub, p); break;
+		case F_OSUB:
+			for (k = 0; (size_t)k < t->size && p[k] == 0; k++)
+				;
+			if ((size_t)k == t->size)
+				continue;
+			v = to_json(t->sub, p);
+			break;
 		default: v = NULL; break;
 		}
 		if (v == NULL || json_object_set_new(o, t->name, v) != 0) {
@@ -167,7 +191,8 @@ from_json(const struct fdef *t, const json_t *o, void *base)
 		case F_INT: if (json_is_integer(v)) *(int *)p = (int)json_integer_value(v); break;
 		case F_LONG: if (json_is_integer(v)) *(long *)p = (long)json_integer_value(v); break;
 		case F_I64: if (json_is_integer(v)) *(int64_t *)p = (int64_t)json_integer_value(v); break;
-		case F_STR: if (json_is_string(v)) fs_ev_set(p, t->size, json_string_value(v)); break;
+		case F_STR:
+		case F_OSTR: if (json_is_string(v)) fs_ev_set(p, t->size, json_string_value(v)); break;
 		case F_ENUM:
 			if (!json_is_string(v))
 				break;
@@ -177,7 +202,8 @@ from_json(const struct fdef *t, const json_t *o, void *base)
 					break;
 				}
 			break;
-		case F_SUB: if (json_is_object(v)) from_json(t->sub, v, p); break;
+		case F_SUB:
+		case F_OSUB: if (json_is_object(v)) from_json(t->sub, v, p); break;
 		}
 	}
 }

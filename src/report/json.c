@@ -130,14 +130,44 @@ endpoint_json(const struct fs_endpoint_assess *e)
 	/* Written only when true: every other record reads as before. */
 	if (e->eff.local_unreachable)
 		json_object_set_new(o, "local_unreachable", json_true());
+	if (e->eff.nproofs > 0) {
+		/* The session proof per method, in words (fedscan(1), JSON OUTPUT): absent when none was sent. */
+		json_t *pa = json_array();
+		unsigned k;
+		for (k = 0; pa != NULL && k < e->eff.nproofs && k < FS_CONN_KIND_LAST; k++)
+			json_array_append_new(pa, fs_json_string_lossy(e->eff.proofs[k]));
+		json_object_set_new(o, "proof", pa);
+	}
 	if (e->keys & FS_K_CONNECTIONS)
 		json_object_set_new(o, "connections", connections_json(e));
 	return o;
 }
 
 /* What the partner did when it connected back to our listener: what a gateway sees when it connects in. */
+static json_t *outbound_fixed(const struct fs_outbound_ev *ob);
+
+/* The outbound object; the answers to our pings the partner sent to the listener only when there are some. */
 static json_t *
 outbound_json(const struct fs_outbound_ev *ob)
+{
+	json_t *o = outbound_fixed(ob), *arr;
+	unsigned i;
+
+	if (o == NULL || ob->nanswers == 0)
+		return o;
+	if ((arr = json_array()) == NULL || json_object_set_new(o, "ping_answers", arr) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	for (i = 0; i < ob->nanswers && i < FS_CONN_KIND_LAST; i++)
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o}", "id", fs_json_string_lossy(ob->answers[i].id),
+		    "answer", fs_json_string_lossy(ob->answers[i].answer),
+		    "condition", fs_json_string_lossy(ob->answers[i].condition)));
+	return o;
+}
+
+static json_t *
+outbound_fixed(const struct fs_outbound_ev *ob)
 {
 	return json_pack("{s:i, s:i, s:o, s:b, s:b, s:o, s:b, s:b, s:b, s:o, s:o, s:b, s:b, s:i, s:i, s:i, s:o}",
 	    "connections", (int)ob->connections, "refused", (int)ob->refused,
@@ -366,7 +396,8 @@ tls_facts_read(const json_t *conns, struct fs_tls_facts *t)
 static int
 endpoint_read(const json_t *o, struct fs_endpoint_assess *e, char *err, size_t errlen)
 {
-	const json_t *conns = json_object_get(o, "connections");
+	const json_t *conns = json_object_get(o, "connections"), *x;
+	size_t k;
 
 	FS_EV_SET(e->host, jstr(o, "host"));
 	e->port = jint_clamped(o, "port");
@@ -390,6 +421,11 @@ endpoint_read(const json_t *o, struct fs_endpoint_assess *e, char *err, size_t e
 	FS_EV_SET(e->error, jstr(o, "error"));
 	e->eff.local_unreachable = jbool(o, "local_unreachable");
 	fs_dane_ev_from_json(json_object_get(o, "dnssec"), &e->dane);
+	json_array_foreach(json_object_get(o, "proof"), k, x) {
+		if (e->eff.nproofs >= FS_CONN_KIND_LAST || !json_is_string(x))
+			break;
+		FS_EV_SET(e->eff.proofs[e->eff.nproofs++], json_string_value(x));
+	}
 	if (json_is_array(conns)) {
 		e->keys |= FS_K_CONNECTIONS;
 		e->record = json_incref((json_t *)conns);
@@ -439,6 +475,9 @@ expected_read(const json_t *o, struct fs_expectation *x)
 static void
 outbound_read(const json_t *o, struct fs_outbound_ev *ob)
 {
+	const json_t *x;
+	size_t i;
+
 	ob->connections = (unsigned)jint_clamped(o, "connections");
 	ob->refused = (unsigned)jint_clamped(o, "refused");
 	FS_EV_SET(ob->address, jstr(o, "address"));
@@ -456,6 +495,14 @@ outbound_read(const json_t *o, struct fs_outbound_ev *ob)
 	ob->verify_valid = (unsigned)jint_clamped(o, "verify_valid");
 	ob->verify_invalid = (unsigned)jint_clamped(o, "verify_invalid");
 	FS_EV_SET(ob->close_reason, jstr(o, "close_reason"));
+	json_array_foreach(json_object_get(o, "ping_answers"), i, x) {
+		if (ob->nanswers >= FS_CONN_KIND_LAST || !json_is_object(x))
+			break;
+		FS_EV_SET(ob->answers[ob->nanswers].id, jstr(x, "id"));
+		FS_EV_SET(ob->answers[ob->nanswers].answer, jstr(x, "answer"));
+		FS_EV_SET(ob->answers[ob->nanswers].condition, jstr(x, "condition"));
+		ob->nanswers++;
+	}
 }
 
 /* The top-level keys other than endpoints, effective, expected and outbound. */

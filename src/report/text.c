@@ -165,6 +165,7 @@ static void
 endpoint_text(FILE *f, const struct fs_endpoint_assess *e)
 {
 	const struct fs_tls_facts *t = &e->tls;
+	unsigned i;
 
 	fputs("  endpoint ", f);
 	put(f, e->host);
@@ -194,6 +195,11 @@ endpoint_text(FILE *f, const struct fs_endpoint_assess *e)
 	}
 	fputc('\n', f);
 	dane_text(f, e);
+	for (i = 0; i < e->eff.nproofs && i < FS_CONN_KIND_LAST; i++) {
+		fputs("    proof: ", f);
+		put(f, e->eff.proofs[i]);
+		fputc('\n', f);
+	}
 }
 
 static void

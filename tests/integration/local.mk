@@ -29,6 +29,7 @@ INTEGRATION_TESTS = \
 	tests/integration/idn.test \
 	tests/integration/dane.test \
 	tests/integration/ejabberd.test \
+	tests/integration/ejabberd_refusal.test \
 	tests/integration/authoritative.test \
 	tests/integration/report_html.test \
 	tests/integration/politeness.test \
@@ -38,7 +39,7 @@ INTEGRATION_TESTS = \
 	tests/integration/options_doc.test \
 	tests/integration/golden.test
 
-EXTRA_DIST += tests/integration/fslib.py tests/integration/timescale.py $(INTEGRATION_TESTS) tests/demo.sh
+EXTRA_DIST += tests/integration/fslib.py tests/integration/ejlib.py tests/integration/timescale.py $(INTEGRATION_TESTS) tests/demo.sh
 
 # The documents golden.test compares fedscan's output with (FS_GOLDEN_UPDATE=1 rewrites them; see its header).
 EXTRA_DIST += tests/golden

@@ -179,6 +179,25 @@ closed(struct fs_conn_ev *c, const char *why)
 	FS_EV_SET(c->close_reason, why);
 }
 
+/*
+ * Calibration (doc/inference-rules.md#confidence): the same evidence with --listen (authoritative) keeps TLS high,
+ * and sink mode names --listen in its hint; d is left as it was.
+ */
+static void
+listen_pins_high(const char *n, struct fs_domain_ev *d)
+{
+	struct fs_inference r;
+
+	fs_infer_domain(d, NOW, &r);
+	ok(strstr(r.listen_hint, "sink mode: --listen would prove TLS") == r.listen_hint,
+	    "%s: sink mode's hint names TLS for --listen (%s)", n, r.listen_hint);
+	d->params.authoritative = true;
+	fs_infer_domain(d, NOW, &r);
+	d->params.authoritative = false;
+	is_string("high", fs_conf_name(r.tls_conf), "%s: with --listen the TLS confidence stays high", n);
+	is_string("", r.listen_hint, "%s: with --listen no hint", n);
+}
+
 /* ---- assertions ---- */
 
 static bool
@@ -297,7 +316,8 @@ test_prosody_required(void)
 	prosody_required_c1(ep_new(&d, ADDR4), FS_DB_STREAM_ERROR, "connection-timeout");
 	infer(n, &d, &r);
 	SETTING(&r, FS_LEVEL_REQUIRED, FS_LEVEL_UNKNOWN, FS_DIALBACK_TRUE, n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	CONF(FS_CONF_MEDIUM, r.dialback_conf, "Dialback", n);
 	LINE(&r, "T3:", n);
 	LINE(&r, "D1:", n);
@@ -437,7 +457,8 @@ test_prosody_secure_auth(void)
 	closed(c2, "TLS required: plain dialback not attempted");
 	infer(n, &d, &r);
 	SETTING(&r, FS_LEVEL_REQUIRED, FS_LEVEL_REQUIRED, FS_DIALBACK_FALSE, n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	CONF(FS_CONF_HIGH, r.sasl_conf, "SASL (S3 + S6)", n);
 	LINE(&r, "T3:", n);
 	LINE(&r, "S7:", n);
@@ -542,7 +563,8 @@ test_prosody_no_dialback(void)
 	closed(c2, "TLS required: plain dialback not attempted");
 	infer(n, &d, &r);
 	is_string("Required", fs_level_name(r.s.tls), "%s: TLS Required", n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS (T4)", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS (T4)" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	LINE(&r, "T4:", n);
 	NOLINE(&r, "T3:", n);
 	ok(r.s.dialback != FS_DIALBACK_TRUE, "%s: Dialback not True", n);
@@ -623,7 +645,8 @@ test_ejabberd_required(void)
 	ejabberd_required(ep_new(&d, ADDR4), false);
 	infer(n, &d, &r);
 	SETTING(&r, FS_LEVEL_REQUIRED, FS_LEVEL_OPTIONAL, FS_DIALBACK_TRUE, n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS (T3)", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS (T3)" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	CONF(FS_CONF_MEDIUM, r.sasl_conf, "SASL (S4: offered, unproven)", n);
 	CONF(FS_CONF_HIGH, r.dialback_conf, "Dialback (D1)", n);
 	LINE(&r, "T3:", n);
@@ -657,7 +680,8 @@ test_ejabberd_required(void)
 	}
 	infer(n, &d, &r);
 	is_string("Required", fs_level_name(r.s.tls), "%s: TLS Required", n);
-	CONF(FS_CONF_HIGH, r.tls_conf, "TLS (T4)", n);
+	CONF(FS_CONF_MEDIUM, r.tls_conf, "TLS (T4)" " in sink mode (the features alone)", n);
+	listen_pins_high(n, &d);
 	LINE(&r, "T4:", n);
 	fs_domain_ev_clear(&d);
 }
@@ -1041,6 +1065,205 @@ test_d5_d6(void)
 	fs_domain_ev_clear(&d);
 }
 
+/*
+ * ejabberd's s2s_access denying our FROM: <forbidden/> "Access denied by service policy" at once, no connect-back;
+ * EXTERNAL still answers <success/> (the stream error comes at the first stanza). Sink mode cannot see the
+ * connect-back, so the answer is a refusal of our domain; with --listen, a db:verify seen makes it a D1 again.
+ */
+static void
+ejabberd_denies_us(struct fs_domain_ev *d)
+{
+	struct fs_endpoint_ev *e = ep_new(d, ADDR4);
+	struct fs_conn_ev *c1 = ejabberd_required_c1(e), *c2 = conn(e, FS_CONN_PLAIN, false);
+
+	tls_ok(c1, true);
+	header(&c1->post, true, true);
+	features(&c1->post, F_MECHS | F_DIALBACK | F_DB_ERRORS, "EXTERNAL");
+	db(c1, FS_DB_ERROR, "forbidden", "Access denied by service policy");
+	header(&c2->pre, true, true);
+	features(&c2->pre, F_STARTTLS | F_REQUIRED, NULL);
+	closed(c2, "TLS required: plain dialback not attempted");
+}
+
+static void
+test_refused_by_policy(void)
+{
+	struct fs_domain_ev d;
+	struct fs_inference r;
+	const char *n;
+
+	n = "ejabberd s2s_access denies our FROM: <forbidden/>, sink mode";
+	dom_init(&d, false);
+	ejabberd_denies_us(&d);
+	infer(n, &d, &r);
+	ok(r.from_refused, "%s: from_refused", n);
+	LINE(&r, "D6:", n);
+	NOLINE(&r, "D1:", n);
+	is_string("Unknown", fs_dialback_name(r.s.dialback), "%s: Dialback Unknown (for our domain)", n);
+	is_string("the partner refuses " FROM " by policy (dialback error <forbidden/> Access denied by service policy)",
+	    r.refusal, "%s: the refusal names our domain and quotes the partner", n);
+	fs_domain_ev_clear(&d);
+
+	n = "<forbidden/> after a connect-back our listener saw (--listen)";
+	dom_init(&d, false);
+	d.params.authoritative = true;
+	d.outbound.verify_requests = 1;
+	d.outbound.verify_valid = 1;
+	ejabberd_denies_us(&d);
+	infer(n, &d, &r);
+	ok(!r.from_refused, "%s: not from_refused: the partner verified our key first", n);
+	LINE(&r, "D1:", n);
+	is_string("True", fs_dialback_name(r.s.dialback), "%s: Dialback True", n);
+	fs_domain_ev_clear(&d);
+
+	n = "<forbidden/> with --listen and no connect-back";
+	dom_init(&d, false);
+	d.params.authoritative = true;
+	ejabberd_denies_us(&d);
+	infer(n, &d, &r);
+	ok(r.from_refused, "%s: from_refused", n);
+	LINE(&r, "D6:", n);
+	fs_domain_ev_clear(&d);
+}
+
+/* What broke first: TLS completes, then no stream header on any connection (tests/responder.py silent-after-tls). */
+static void
+silent_after_tls(struct fs_endpoint_ev *e)
+{
+	struct fs_conn_ev *c1 = conn(e, FS_CONN_STARTTLS, false), *c2 = conn(e, FS_CONN_PLAIN, false);
+
+	header(&c1->pre, true, true);
+	features(&c1->pre, F_STARTTLS | F_REQUIRED, NULL);
+	tls_ok(c1, true);
+	c1->timed_out = true;
+	c1->duration_ms = 5012;
+	FS_EV_SET(c1->broke_at, "header/post-tls");
+	closed(c1, "timed out");
+	header(&c2->pre, true, true);
+	features(&c2->pre, F_STARTTLS | F_REQUIRED, NULL);
+	closed(c2, "TLS required: plain dialback not attempted");
+}
+
+static void
+test_what_broke(void)
+{
+	struct fs_domain_ev d;
+	struct fs_inference r;
+	const char *n;
+
+	n = "silence after the TLS handshake";
+	dom_init(&d, false);
+	silent_after_tls(ep_new(&d, ADDR4));
+	infer(n, &d, &r);
+	is_string("[" ADDR4 "]:5269 (starttls): no stream header after the TLS handshake: silent until our timeout, "
+	    "5.0 s after connecting", r.broke, "%s: what broke, where, at which stage, when", n);
+	NOLINE(&r, "S5:", n);
+	ok(strstr(r.sasl_unknown, "hides") == NULL && strstr(r.sasl_unknown, "broke") != NULL,
+	    "%s: SASL Unknown says the partner broke, no guess about hidden EXTERNAL (%s)", n, r.sasl_unknown);
+	fs_domain_ev_clear(&d);
+
+	n = "silence after TLS on one connection, a dialback answer on another";
+	dom_init(&d, false);
+	{
+		struct fs_endpoint_ev *e = ep_new(&d, ADDR4);
+		silent_after_tls(e);
+		db(conn(e, FS_CONN_DIRECT_TLS, false), FS_DB_ERROR, "remote-server-not-found", "");
+	}
+	infer(n, &d, &r);
+	is_string("", r.broke, "%s: an answered authentication means it did not break", n);
+	fs_domain_ev_clear(&d);
+
+	n = "one endpoint of two breaks";
+	dom_init(&d, false);
+	silent_after_tls(ep_new(&d, ADDR4));
+	ejabberd_required(ep_new(&d, ADDR6), false);
+	infer(n, &d, &r);
+	is_string("", r.broke, "%s: the domain did not break", n);
+	ok(has_problem(&r, "no stream header after the TLS handshake"), "%s: the break is a problem", n);
+	fs_domain_ev_clear(&d);
+}
+
+/* The session proof (XEP-0199 ping after an authentication that succeeded): P1, P2, P3. */
+static void
+test_proof(void)
+{
+	struct fs_domain_ev d;
+	struct fs_inference r;
+	struct fs_conn_ev *c1;
+	const char *n;
+
+	n = "SASL over TLS, ping answered on the partner's stream (--listen)";
+	dom_init(&d, true);
+	d.params.authoritative = true;
+	{
+		struct fs_endpoint_ev *e = ep_new(&d, ADDR4);
+		c1 = ejabberd_required_c1(e);
+		c1->client_cert = true;
+		tls_ok(c1, true);
+		header(&c1->post, true, true);
+		features(&c1->post, F_MECHS | F_DIALBACK, "EXTERNAL");
+		c1->sasl.result = FS_SASL_SUCCESS;
+		c1->proof.result = FS_PROOF_NO_ANSWER;
+		FS_EV_SET(c1->proof.method, "SASL over TLS");
+		FS_EV_SET(c1->proof.id, "fedscan-ping-starttls");
+		c1->proof.wait_ms = 300;
+	}
+	d.outbound.nanswers = 1;
+	FS_EV_SET(d.outbound.answers[0].id, "fedscan-ping-starttls");
+	FS_EV_SET(d.outbound.answers[0].answer, "error");
+	FS_EV_SET(d.outbound.answers[0].condition, "service-unavailable");
+	infer(n, &d, &r);
+	LINE(&r, "P1:", n);
+	is_int(1, r.nproofs, "%s: one proof", n);
+	is_string("SASL over TLS: ping answered (iq error service-unavailable)", r.proofs[0], "%s: its words", n);
+	ok(!r.from_refused, "%s: not a refusal", n);
+	fs_domain_ev_clear(&d);
+
+	n = "the same in sink mode: only the negative half";
+	dom_init(&d, true);
+	{
+		struct fs_endpoint_ev *e = ep_new(&d, ADDR4);
+		c1 = ejabberd_required_c1(e);
+		c1->client_cert = true;
+		tls_ok(c1, true);
+		header(&c1->post, true, true);
+		features(&c1->post, F_MECHS | F_DIALBACK, "EXTERNAL");
+		c1->sasl.result = FS_SASL_SUCCESS;
+		c1->proof.result = FS_PROOF_NO_ANSWER;
+		FS_EV_SET(c1->proof.method, "SASL over TLS");
+		FS_EV_SET(c1->proof.id, "fedscan-ping-starttls");
+		c1->proof.wait_ms = 300;
+	}
+	infer(n, &d, &r);
+	LINE(&r, "P3:", n);
+	NOLINE(&r, "P1:", n);
+	ok(strstr(r.proofs[0], "only --listen sees it") != NULL, "%s: says what --listen would see: %s", n, r.proofs[0]);
+	fs_domain_ev_clear(&d);
+
+	n = "EXTERNAL <success/>, then <invalid-from/> at the ping (ejabberd s2s_access)";
+	dom_init(&d, true);
+	{
+		struct fs_endpoint_ev *e = ep_new(&d, ADDR4);
+		c1 = ejabberd_required_c1(e);
+		c1->client_cert = true;
+		tls_ok(c1, true);
+		header(&c1->post, true, true);
+		features(&c1->post, F_MECHS | F_DIALBACK, "EXTERNAL");
+		c1->sasl.result = FS_SASL_SUCCESS;
+		c1->proof.result = FS_PROOF_REFUSED;
+		FS_EV_SET(c1->proof.method, "SASL over TLS");
+		FS_EV_SET(c1->proof.condition, "invalid-from");
+		stream_err(c1, "invalid-from", "", "proof");
+	}
+	infer(n, &d, &r);
+	LINE(&r, "P2:", n);
+	ok(r.from_refused, "%s: from_refused", n);
+	is_string("the partner refuses fedscan.example by policy (SASL over TLS: ping refused (stream error "
+	    "<invalid-from/>))", r.refusal, "%s: the refusal in words", n);
+	ok(!has_problem(&r, "invalid-from"), "%s: the refusal is not also a stream-error problem", n);
+	fs_domain_ev_clear(&d);
+}
+
 /* ---- S7 variants that are not the restarted-header <not-authorized/> ---- */
 
 static void
@@ -1417,6 +1640,9 @@ main(void)
 	test_s1();
 	test_t9();
 	test_d5_d6();
+	test_refused_by_policy();
+	test_what_broke();
+	test_proof();
 	test_s7_variants();
 	test_direct_tls();
 	test_unreachable();

@@ -503,6 +503,29 @@ test_verdict(void)
 	is_string("error", fs_verdict_name(c.verdict), "%s: error", n);
 	ok(has_reason(&c, "--from"), "%s: a reason says to use another --from", n);
 
+	n = "FROM refused by policy, every setting decided";
+	inf_of(&inf, 7);
+	inf.from_refused = true;
+	FS_EV_SET(inf.refusal, "the partner refuses scanner.example by policy (dialback error <forbidden/> Access "
+	    "denied by service policy)");
+	fs_policy_verdict(&l, &inf, &c);
+	dump(&c);
+	is_string("error", fs_verdict_name(c.verdict), "%s: never compatible: error", n);
+	is_int(0, c.negotiated, "%s: nothing negotiated for our domain", n);
+	ok(c.nreasons > 0 && strncmp(c.reasons[0], "the partner refuses scanner.example by policy (dialback error "
+	    "<forbidden/> Access denied by service policy)", 100) == 0, "%s: the first reason names the refusal", n);
+	is_int(FS_R_FROM_REFUSED, c.nreasons > 0 ? c.reason_codes[0] : -1, "%s: the first reason's code", n);
+
+	n = "the partner broke first";
+	inf_of(&inf, 7);
+	FS_EV_SET(inf.broke, "[192.0.2.10]:5269 (starttls): no stream header after the TLS handshake: silent until our "
+	    "timeout, 5.0 s after connecting");
+	fs_policy_verdict(&l, &inf, &c);
+	is_string("error", fs_verdict_name(c.verdict), "%s: error, not compatible", n);
+	ok(c.nreasons > 0 && strstr(c.reasons[0], "what broke first: [192.0.2.10]:5269 (starttls): no stream header "
+	    "after the TLS handshake") == c.reasons[0], "%s: the first reason says what broke, where and when", n);
+	is_int(FS_R_BROKE, c.nreasons > 0 ? c.reason_codes[0] : -1, "%s: its code", n);
+
 	n = "TLS required but the handshake fails";
 	inf_of(&inf, 7);
 	inf.tls_failed = true;

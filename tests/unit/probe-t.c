@@ -399,13 +399,19 @@ count_sends(const struct h *h, const char *sub)
 	is_string((want), (h)->nsends > (i) ? (h)->sends[(i)] : "(nothing)", "%s: sends %s", (h)->name, what); \
 } while (0)
 
-/* What holds for every transcript: no stanzas, no bidi, a polite close, no harness misuse. */
+/*
+ * What holds for every transcript: no stanzas but the one session-proof ping (XEP-0199) after an authentication
+ * succeeded, no bidi, a polite close, no harness misuse.
+ */
 static void
 common(struct h *h, bool polite)
 {
 	ok(h->bug == 0, "%s: the harness ran the session as the engine does", h->name);
 	ok(count_sends(h, "<bidi") == 0 && count_sends(h, "<message") == 0 && count_sends(h, "<presence") == 0 &&
-	    count_sends(h, "<iq") == 0, "%s: never sends <bidi/> or stanzas", h->name);
+	    count_sends(h, "<iq") == count_sends(h, "<iq type='get' from=") && count_sends(h, "<iq") <= 1 &&
+	    count_sends(h, "<iq") == count_sends(h, "<ping xmlns='urn:xmpp:ping'/>") &&
+	    (count_sends(h, "<iq") == 0 || h->ev.sasl.result == FS_SASL_SUCCESS || h->ev.dialback.result == FS_DB_VALID),
+	    "%s: never sends <bidi/> or stanzas but one ping after a successful authentication", h->name);
 	ok(fs_session_done(h->s) && strstr(h->log, "CLOSE") != NULL, "%s: the session ends with CLOSE", h->name);
 	if (polite)
 		is_string(CLOSE_TAG, h->nsends ? h->sends[h->nsends - 1] : "", "%s: closes the stream with </stream:stream>",
@@ -649,7 +655,7 @@ test_prosody_sasl(void)
 	static const struct step s_c_cert[] = {
 		{ X_DATA, prosody_c_pre }, { X_DATA, prosody_proceed }, { X_TLS_UP, NULL },
 		{ X_DATA, prosody_c_post_cert }, { X_DATA, prosody_success }, { X_DATA, prosody_c_post_sasl },
-		{ X_END, NULL },
+		{ X_QUIET, NULL }, { X_END, NULL },
 	};
 	static const struct step s_c_nocert[] = {
 		{ X_DATA, prosody_c_pre }, { X_DATA, prosody_proceed }, { X_TLS_UP, NULL },
@@ -658,7 +664,7 @@ test_prosody_sasl(void)
 	static const struct step s_authzid[] = {
 		{ X_DATA, prosody_a_pre_cert }, { X_DATA, prosody_proceed }, { X_TLS_UP, NULL },
 		{ X_DATA, prosody_a_post_cert }, { X_DATA, prosody_invalid_authzid }, { X_DATA, prosody_success },
-		{ X_DATA, prosody_a_post_sasl }, { X_END, NULL },
+		{ X_DATA, prosody_a_post_sasl }, { X_QUIET, NULL }, { X_END, NULL },
 	};
 	static struct h h;
 
@@ -676,9 +682,14 @@ test_prosody_sasl(void)
 	ok(h.ev.post_sasl.header && h.ev.post_sasl.features, "%s: post-SASL header and features", h.name);
 	is_string("bd830d12-e1a4-41dc-8d7a-62c3899a1b24", h.ev.post_sasl.id, "%s: post-SASL stream id", h.name);
 	is_int(0, count_sends(&h, "<db:result"), "%s: no db:result after SASL success", h.name);
-	is_string("SEND SEND STARTTLS RESTART SEND SEND RESTART SEND SEND CLOSE", h.log, "%s: the actions in order",
-	    h.name);
-	is_string("authenticated with SASL EXTERNAL", h.ev.close_reason, "%s: close reason", h.name);
+	is_string("SEND SEND STARTTLS RESTART SEND SEND RESTART SEND SEND QUIET SEND CLOSE", h.log,
+	    "%s: the actions in order", h.name);
+	SENT(&h, 5, "<iq type='get' from='" CERTFROM "' to='" TARGET "' id='fedscan-ping-starttls'><ping "
+	    "xmlns='urn:xmpp:ping'/></iq>", "the session proof: an XEP-0199 ping after <success/>");
+	is_int(FS_PROOF_NO_ANSWER, h.ev.proof.result, "%s: proof: nothing refused the ping on our stream", h.name);
+	is_string("SASL over TLS", h.ev.proof.method, "%s: proof: the method", h.name);
+	is_int(300, h.ev.proof.wait_ms, "%s: proof: the wait", h.name);
+	is_string("ping sent; nothing refused it on our stream", h.ev.close_reason, "%s: close reason", h.name);
 	common(&h, true);
 	done(&h);
 	same_when_split("Prosody C, starttls with a certificate", probe("starttls"), CERTFROM, true, false, s_c_cert);
@@ -736,14 +747,14 @@ test_prosody_sasl(void)
 		static char both[sizeof(prosody_success) + sizeof(prosody_c_post_sasl)];
 		static const struct step s3[] = {
 			{ X_DATA, prosody_c_pre }, { X_DATA, prosody_proceed }, { X_TLS_UP, NULL },
-			{ X_DATA, prosody_c_post_cert }, { X_DATA, both }, { X_END, NULL },
+			{ X_DATA, prosody_c_post_cert }, { X_DATA, both }, { X_QUIET, NULL }, { X_END, NULL },
 		};
 		snprintf(both, sizeof(both), "%s%s", prosody_success, prosody_c_post_sasl);
 		run(&h, "<success/> + new stream in one read", probe("starttls"), CERTFROM, true, false, s3, 0);
 		show(&h);
 		ok(h.ev.post_sasl.header && h.ev.post_sasl.features, "%s: post-SASL header and features recorded", h.name);
 		is_string("bd830d12-e1a4-41dc-8d7a-62c3899a1b24", h.ev.post_sasl.id, "%s: post-SASL stream id", h.name);
-		is_string("authenticated with SASL EXTERNAL", h.ev.close_reason, "%s: close reason", h.name);
+		is_string("ping sent; nothing refused it on our stream", h.ev.close_reason, "%s: close reason", h.name);
 		common(&h, true);
 		done(&h);
 	}
@@ -915,6 +926,9 @@ test_errors(void)
 {
 	static const struct step s_hu[] = { { X_DATA, prosody_host_unknown }, { X_END, NULL } };
 	static const struct step s_old[] = { { X_DATA, old_pre }, { X_DATA, old_valid }, { X_END, NULL } };
+	/* The plain probe authenticates: the session proof's ping follows, then the grace. */
+	static const struct step s_old_plain[] = { { X_DATA, old_pre }, { X_DATA, old_valid }, { X_QUIET, NULL },
+		{ X_END, NULL } };
 	static const struct step s_client[] = { { X_DATA, ej_invalid_namespace }, { X_END, NULL } };
 	static const struct step s_fail[] = {
 		{ X_DATA, ej_required_pre }, { X_DATA, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>" },
@@ -977,14 +991,14 @@ test_errors(void)
 	common(&h, true);
 	done(&h);
 
-	run(&h, "pre-1.0 peer, plain", probe("plain"), SINK, false, false, s_old, 0);
+	run(&h, "pre-1.0 peer, plain", probe("plain"), SINK, false, false, s_old_plain, 0);
 	show(&h);
 	SENT(&h, 1, db_request(SINK), "<db:result/> right after the header (no features to wait for)");
 	is_int(FS_DB_VALID, h.ev.dialback.result, "%s: valid", h.name);
 	ok(!h.ev.dialback.over_tls, "%s: without TLS", h.name);
 	common(&h, true);
 	done(&h);
-	same_when_split("pre-1.0 peer, plain", probe("plain"), SINK, false, false, s_old);
+	same_when_split("pre-1.0 peer, plain", probe("plain"), SINK, false, false, s_old_plain);
 
 	run(&h, "jabber:client stream", probe("starttls"), SINK, false, false, s_client, 0);
 	show(&h);
