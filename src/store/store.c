@@ -438,6 +438,14 @@ fs_store_open(const char *path, struct fs_store **out, char *err, size_t errlen)
 	}
 
 	/*
+	 * Pages freed by prune go back to the file system (PRAGMA incremental_vacuum in store_prune.c). SQLite
+	 * takes this only before the file has its first table, and before WAL mode writes the header.
+	 */
+	if (version == 0 && exec_retry(st->db, "PRAGMA auto_vacuum = INCREMENTAL") != SQLITE_OK) {
+		fs_st_err(err, errlen, "database %s: cannot set auto_vacuum: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	/*
 	 * WAL: readers (report, diff) never block the writer and the other
 	 * way round; with BEGIN IMMEDIATE and the busy timeout, concurrent
 	 * writers queue. A file system that cannot do WAL (some network file
@@ -460,18 +468,12 @@ fs_store_open(const char *path, struct fs_store **out, char *err, size_t errlen)
 		fs_st_err(err, errlen, "database %s: %s", path, sqlite3_errstr(rc));
 		goto fail;
 	}
-	/*
-	 * Pages freed by prune go back to the file system (PRAGMA incremental_vacuum in store_prune.c); SQLite
-	 * takes this only before the first table. A database older than schema 4 gets it, and loses the pages
-	 * its old tables leave, with one VACUUM after the migration (best effort: a reader holding the file
-	 * only delays it to the next migration-free open, where it is not retried; prune still frees pages for reuse).
-	 */
-	if (version == 0 && exec_retry(st->db, "PRAGMA auto_vacuum = INCREMENTAL") != SQLITE_OK) {
-		fs_st_err(err, errlen, "database %s: cannot set auto_vacuum: %s", path, sqlite3_errmsg(st->db));
-		goto fail;
-	}
 	if ((unsigned)version < fs_nmigrations && migrate(st, err, errlen) != 0)
 		goto fail;
+	/*
+	 * A database older than schema 4 gets auto_vacuum (above) with one VACUUM, which also returns the pages
+	 * its old tables leave. Best effort: if another process holds the file, prune still frees pages for reuse.
+	 */
 	if (version > 0 && version < 4 && query_int(st->db, "PRAGMA auto_vacuum", &av) == SQLITE_OK && av == 0)
 		(void)exec_retry(st->db, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM");
 
