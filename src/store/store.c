@@ -897,6 +897,7 @@ fs_store_domain(struct fs_store *st, int64_t scan_id, const json_t *partner, cha
 	const json_t *domain, *verdict, *e;
 	int64_t domain_id = 0;
 	size_t i;
+	int ret = -1;
 
 	if (st == NULL || !json_is_object(partner)) {
 		fs_st_err(err, errlen, "fs_store_domain: no partner object");
@@ -916,19 +917,19 @@ fs_store_domain(struct fs_store *st, int64_t scan_id, const json_t *partner, cha
 	if (fs_st_begin(st, err, errlen) != 0)
 		return -1;
 	if (store_domain_row(st, scan_id, partner, &domain_id, err, errlen) != 0)
-		goto fail;
+		goto out;
 	json_array_foreach(json_object_get(partner, "endpoints"), i, e) {
 		if (!json_is_object(e))
 			continue;
 		if (store_endpoint(st, scan_id, domain_id, e, err, errlen) != 0)
-			goto fail;
+			goto out;
 	}
 	if (fs_st_commit(st, err, errlen) != 0)
-		goto fail;
-	return 0;
-fail:
-	fs_st_rollback(st);
-	return -1;
+		goto out;
+	ret = 0;
+out:
+	fs_st_rollback(st);             /* a no-op after the commit */
+	return ret;
 }
 
 /* Prepare a one-off statement; BUSY (a writer switching the journal mode, WAL recovery) is retried. */

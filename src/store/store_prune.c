@@ -1,4 +1,4 @@
-/* store_prune.c: retention: prune --keep-days, the default retention after each scan, the sweep of what no scan uses. */
+/* store_prune.c: prune --keep-days, the retention after each scan, and the sweep of what no scan uses any more. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
