@@ -180,7 +180,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scans", type=int, default=30)
     ap.add_argument("--partners", type=int, default=10)
-    ap.add_argument("--old", default="75ef88b", help="the commit to compare with (default: before schema 4)")
+    ap.add_argument("--old", default="44c1771", help="the commit to compare with (default: the last before schema 4)")
     ap.add_argument("--old-binary", help="an fedscan binary to compare with instead of building --old")
     ap.add_argument("--out", default=os.path.join(os.getcwd(), "bench-dbsize"))
     ap.add_argument("--html", action="store_true", help="also an HTML report of the last scan and a screenshot")
