@@ -219,7 +219,7 @@ migrate(struct fs_store *st, char *err, size_t errlen)
 {
 	const struct fs_migration *m;
 	char bump[64];
-	int version;
+	int version, ret = -1;
 
 	for (;;) {
 		if (fs_st_begin(st, err, errlen) != 0)
@@ -231,48 +231,48 @@ migrate(struct fs_store *st, char *err, size_t errlen)
 		if (query_int(st->db, "PRAGMA user_version", &version) != SQLITE_OK) {
 			fs_st_err(err, errlen, "database %s: cannot read the schema version: %s",
 			    st->path, sqlite3_errmsg(st->db));
-			goto fail;
+			goto out;
 		}
 		if (version < 0 || (unsigned)version > fs_nmigrations) {
 			fs_st_err(err, errlen, "database %s was written by a newer fedscan "
 			    "(schema %d, this one knows %u); not touched",
 			    st->path, version, fs_nmigrations);
-			goto fail;
+			goto out;
 		}
 		if ((unsigned)version == fs_nmigrations) {
-			fs_st_rollback(st);   /* nothing was written */
-			return 0;
+			ret = 0;        /* nothing was written: the rollback below ends the transaction */
+			goto out;
 		}
 		m = &fs_migrations[version];
 		if (m->version != (unsigned)version + 1) {
 			fs_st_err(err, errlen, "internal error: migration %u is numbered %u",
 			    (unsigned)version + 1, m->version);
-			goto fail;
+			goto out;
 		}
 		if (sqlite3_exec(st->db, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
 			fs_st_err(err, errlen, "database %s: migration %03u_%s failed: %s",
 			    st->path, m->version, m->name, sqlite3_errmsg(st->db));
-			goto fail;
+			goto out;
 		}
 		snprintf(bump, sizeof(bump), "PRAGMA user_version = %u", m->version);
 		if (sqlite3_exec(st->db, bump, NULL, NULL, NULL) != SQLITE_OK) {
 			fs_st_err(err, errlen, "database %s: cannot set the schema version: %s",
 			    st->path, sqlite3_errmsg(st->db));
-			goto fail;
+			goto out;
 		}
 		if (fs_st_commit(st, err, errlen) != 0)
-			goto fail;
+			goto out;
 	}
-fail:
+out:
 	fs_st_rollback(st);
-	return -1;
+	return ret;
 }
 
 int
 fs_store_open(const char *path, struct fs_store **out, char *err, size_t errlen)
 {
 	struct fs_store *st = NULL;
-	int version, fk, av, rc, i;
+	int version, fk, av, rc, i, ret = -1;
 
 	if (out != NULL)
 		*out = NULL;
@@ -284,13 +284,13 @@ fs_store_open(const char *path, struct fs_store **out, char *err, size_t errlen)
 		return -1;
 	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
 		fs_st_err(err, errlen, "database %s: out of memory", path);
-		goto fail;
+		goto out;
 	}
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		fs_st_err(err, errlen, "cannot open database %s: %s", path,
 		    st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		goto fail;
+		goto out;
 	}
 	sqlite3_busy_timeout(st->db, FS_STORE_BUSY_TIMEOUT_MS);
 
@@ -310,13 +310,13 @@ fs_store_open(const char *path, struct fs_store **out, char *err, size_t errlen)
 		else
 			fs_st_err(err, errlen, "database %s: cannot read the schema version: %s",
 			    path, sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
 	if (version < 0 || (unsigned)version > fs_nmigrations) {
 		fs_st_err(err, errlen, "database %s was written by a newer fedscan "
 		    "(schema %d, this one knows %u); not touched",
 		    path, version, fs_nmigrations);
-		goto fail;
+		goto out;
 	}
 
 	/*
@@ -325,7 +325,7 @@ fs_store_open(const char *path, struct fs_store **out, char *err, size_t errlen)
 	 */
 	if (version == 0 && exec_retry(st->db, "PRAGMA auto_vacuum = INCREMENTAL") != SQLITE_OK) {
 		fs_st_err(err, errlen, "database %s: cannot set auto_vacuum: %s", path, sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
 	/*
 	 * WAL: readers (report, diff) never block the writer and the other
@@ -336,22 +336,22 @@ fs_store_open(const char *path, struct fs_store **out, char *err, size_t errlen)
 	if (exec_retry(st->db, "PRAGMA journal_mode = WAL") != SQLITE_OK) {
 		fs_st_err(err, errlen, "database %s: cannot switch to WAL: %s",
 		    path, sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
 	/* Off by default in SQLite, per connection; the schema relies on it for cascades. */
 	if (sqlite3_exec(st->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
 	    query_int(st->db, "PRAGMA foreign_keys", &fk) != SQLITE_OK || fk != 1) {
 		fs_st_err(err, errlen, "database %s: cannot enable foreign keys: %s",
 		    path, sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
 	/* fs_sha256(), fs_constant(), fs_vary(): migration 004 splits older results as the writer does. */
 	if ((rc = fs_cas_register(st->db)) != SQLITE_OK) {
 		fs_st_err(err, errlen, "database %s: %s", path, sqlite3_errstr(rc));
-		goto fail;
+		goto out;
 	}
 	if ((unsigned)version < fs_nmigrations && migrate(st, err, errlen) != 0)
-		goto fail;
+		goto out;
 	/*
 	 * A database older than schema 4 gets auto_vacuum (above) with one VACUUM, which also returns the pages
 	 * its old tables leave. Best effort: if another process holds the file, prune still frees pages for reuse.
@@ -364,14 +364,15 @@ fs_store_open(const char *path, struct fs_store **out, char *err, size_t errlen)
 		    &st->stmt[i], NULL) != SQLITE_OK) {
 			fs_st_err(err, errlen, "database %s: unexpected schema: %s",
 			    path, sqlite3_errmsg(st->db));
-			goto fail;
+			goto out;
 		}
 	}
 	*out = st;
-	return 0;
-fail:
-	fs_store_close(st);
-	return -1;
+	st = NULL;
+	ret = 0;
+out:
+	fs_store_close(st);             /* NULL after a success */
+	return ret;
 }
 
 void

@@ -30,55 +30,57 @@ static int
 restore_connections(struct fs_store *st, int64_t domain_id, json_t *partner, char *err, size_t errlen)
 {
 	sqlite3_stmt *es = st->stmt[ST_DOMAIN_ENDPOINTS], *cs = st->stmt[ST_ENDPOINT_CONNS];
-	json_t *e, *arr, *c;
+	json_t *e, *arr = NULL, *c;
 	size_t i;
-	int rc = 0, erc;
+	int rc = SQLITE_OK, erc, ret = -1;
 	bool need = false;
 
 	json_array_foreach(json_object_get(partner, "endpoints"), i, e)
 		need = need || json_is_string(json_object_get(e, "connections"));
 	if (!need)
 		return 0;                       /* written before schema 3, or no connections */
-	if (sqlite3_bind_int64(es, 1, domain_id) != SQLITE_OK)
-		goto sqlfail;
+	if ((rc = sqlite3_bind_int64(es, 1, domain_id)) != SQLITE_OK)
+		goto out;
 	json_array_foreach(json_object_get(partner, "endpoints"), i, e) {
 		if (!json_is_object(e))
 			continue;               /* never stored: no row to match */
 		erc = sqlite3_step(es);
-		if (erc != SQLITE_ROW && erc != SQLITE_DONE)
-			goto sqlfail;
+		if (erc != SQLITE_ROW && erc != SQLITE_DONE) {
+			rc = erc;
+			goto out;
+		}
 		if (!json_is_string(json_object_get(e, "connections")))
 			continue;
-		if ((arr = json_array()) == NULL)
-			goto nomem;
+		if ((arr = json_array()) == NULL) {
+			rc = SQLITE_NOMEM;
+			goto out;
+		}
 		if (erc == SQLITE_ROW) {
-			if (sqlite3_bind_int64(cs, 1, sqlite3_column_int64(es, 0)) != SQLITE_OK)
-				goto sqlfail_arr;
+			if ((rc = sqlite3_bind_int64(cs, 1, sqlite3_column_int64(es, 0))) != SQLITE_OK)
+				goto out;
 			while ((rc = sqlite3_step(cs)) == SQLITE_ROW)
 				if ((c = evidence_col(cs)) != NULL)
 					json_array_append_new(arr, c);
 			sqlite3_reset(cs);
 			if (rc != SQLITE_DONE)
-				goto sqlfail_arr;
-			rc = 0;
+				goto out;
+			rc = SQLITE_OK;
 		}
 		/* A row deleted by hand leaves an empty list, not an error: the rest of the result still reads. */
 		json_object_set_new(e, "connections", arr);
+		arr = NULL;
 	}
-	sqlite3_reset(es);
-	return 0;
-sqlfail_arr:
+	ret = 0;
+out:
+	if (ret != 0 && rc == SQLITE_NOMEM)
+		fs_st_err(err, errlen, "out of memory");
+	else if (ret != 0)
+		fs_st_err(err, errlen, "database %s: cannot read the connections of a stored result: %s", st->path,
+		    sqlite3_errmsg(st->db));
 	json_decref(arr);
-sqlfail:
-	fs_st_err(err, errlen, "database %s: cannot read the connections of a stored result: %s", st->path,
-	    sqlite3_errmsg(st->db));
 	sqlite3_reset(cs);
 	sqlite3_reset(es);
-	return -1;
-nomem:
-	fs_st_err(err, errlen, "out of memory");
-	sqlite3_reset(es);
-	return -1;
+	return ret;
 }
 
 json_t *
@@ -204,7 +206,7 @@ fs_store_list_scans(struct fs_store *st, const char *kind, bool complete_only, s
 	sqlite3_stmt *s = NULL;
 	struct fs_scan_info *v = NULL, *nv;
 	size_t len = 0, cap = 0;
-	int rc;
+	int rc, ret = -1;
 
 	if (out != NULL)
 		*out = NULL;
@@ -221,14 +223,14 @@ fs_store_list_scans(struct fs_store *st, const char *kind, bool complete_only, s
 	    sqlite3_bind_int(s, 2, complete_only ? 1 : 0) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 3, limit > 0 ? (sqlite3_int64)limit : -1) != SQLITE_OK) {
 		fs_st_err(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 16;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
 				fs_st_err(err, errlen, "database %s: out of memory", st->path);
-				goto fail;
+				goto out;
 			}
 			v = nv;
 		}
@@ -236,16 +238,17 @@ fs_store_list_scans(struct fs_store *st, const char *kind, bool complete_only, s
 	}
 	if (rc != SQLITE_DONE) {
 		fs_st_err(err, errlen, "database %s: cannot list the scans: %s", st->path, sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
-	sqlite3_finalize(s);
 	*out = v;
 	*n = len;
-	return 0;
-fail:
+	v = NULL;
+	len = 0;
+	ret = 0;
+out:
 	sqlite3_finalize(s);
 	fs_store_scans_free(v, len);
-	return -1;
+	return ret;
 }
 
 int
@@ -288,7 +291,7 @@ fs_store_scan_partners(struct fs_store *st, int64_t scan_id, json_t **partners_o
 {
 	sqlite3_stmt *s = NULL;
 	json_t *a, *p;
-	int rc;
+	int rc, ret = -1;
 
 	if (partners_out != NULL)
 		*partners_out = NULL;
@@ -302,28 +305,28 @@ fs_store_scan_partners(struct fs_store *st, int64_t scan_id, json_t **partners_o
 	}
 	if (fs_st_prepare(st, "SELECT " FS_ST_RESULT_COLS ", d.id FROM " FS_ST_RESULT_JOIN " WHERE d.scan_id = ?1"
 	    " ORDER BY d.id", &s, err, errlen) != 0)
-		goto fail;
+		goto out;
 	if (sqlite3_bind_int64(s, 1, scan_id) != SQLITE_OK) {
 		fs_st_err(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((p = fs_st_result(st, s, 0, sqlite3_column_int64(s, 3), err, errlen)) == NULL)
-			goto fail;
+			goto out;
 		json_array_append_new(a, p);
 	}
 	if (rc != SQLITE_DONE) {
 		fs_st_err(err, errlen, "database %s: cannot read scan %lld: %s", st->path, (long long)scan_id,
 		    sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
-	sqlite3_finalize(s);
 	*partners_out = a;
-	return 0;
-fail:
+	a = NULL;
+	ret = 0;
+out:
 	sqlite3_finalize(s);
 	json_decref(a);
-	return -1;
+	return ret;
 }
 
 int
@@ -331,7 +334,7 @@ fs_store_domain_history(struct fs_store *st, const char *domain, json_t **out, c
 {
 	sqlite3_stmt *s = NULL;
 	json_t *a, *p;
-	int rc;
+	int rc, ret = -1;
 
 	if (out != NULL)
 		*out = NULL;
@@ -346,14 +349,14 @@ fs_store_domain_history(struct fs_store *st, const char *domain, json_t **out, c
 	if (fs_st_prepare(st, "SELECT " FS_ST_RESULT_COLS ", s.id, s.kind, s.started_at, s.complete, d.id FROM "
 	    FS_ST_RESULT_JOIN " JOIN scans s ON s.id = d.scan_id WHERE d.domain = ?1 ORDER BY d.id", &s, err,
 	    errlen) != 0)
-		goto fail;
+		goto out;
 	if (sqlite3_bind_text(s, 1, domain, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
 		fs_st_err(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((p = fs_st_result(st, s, 0, sqlite3_column_int64(s, 7), err, errlen)) == NULL)
-			goto fail;
+			goto out;
 		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:b, s:o}",
 		    "scan", (json_int_t)sqlite3_column_int64(s, 3),
 		    "kind", (const char *)sqlite3_column_text(s, 4),
@@ -364,15 +367,15 @@ fs_store_domain_history(struct fs_store *st, const char *domain, json_t **out, c
 	if (rc != SQLITE_DONE) {
 		fs_st_err(err, errlen, "database %s: cannot read the history of %s: %s", st->path, domain,
 		    sqlite3_errmsg(st->db));
-		goto fail;
+		goto out;
 	}
-	sqlite3_finalize(s);
 	*out = a;
-	return 0;
-fail:
+	a = NULL;
+	ret = 0;
+out:
 	sqlite3_finalize(s);
 	json_decref(a);
-	return -1;
+	return ret;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */

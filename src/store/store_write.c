@@ -134,6 +134,7 @@ fs_store_scan_begin(struct fs_store *st, const char *kind, const json_t *local, 
     int64_t *scan_id, char *err, size_t errlen)
 {
 	struct binder b;
+	int ret = -1;
 
 	if (scan_id != NULL)
 		*scan_id = 0;
@@ -157,22 +158,24 @@ fs_store_scan_begin(struct fs_store *st, const char *kind, const json_t *local, 
 		return -1;
 	}
 	if (run(st, ST_SCAN_BEGIN, "the scan", err, errlen) != 0)
-		goto fail;
+		goto out;
 	/* Per connection, and we hold the write lock: this is our row. */
 	*scan_id = sqlite3_last_insert_rowid(st->db);
 	if (fs_st_commit(st, err, errlen) != 0)
-		goto fail;
-	return 0;
-fail:
-	*scan_id = 0;
-	fs_st_rollback(st);
-	return -1;
+		goto out;
+	ret = 0;
+out:
+	if (ret != 0)
+		*scan_id = 0;
+	fs_st_rollback(st);             /* a no-op after the commit */
+	return ret;
 }
 
 int
 fs_store_scan_end(struct fs_store *st, int64_t scan_id, bool complete, char *err, size_t errlen)
 {
 	struct binder b;
+	int ret = -1;
 
 	if (st == NULL) {
 		fs_st_err(err, errlen, "fs_store_scan_end: missing argument");
@@ -189,17 +192,17 @@ fs_store_scan_end(struct fs_store *st, int64_t scan_id, bool complete, char *err
 		return -1;
 	}
 	if (run(st, ST_SCAN_END, "the end of the scan", err, errlen) != 0)
-		goto fail;
+		goto out;
 	if (sqlite3_changes(st->db) != 1) {
 		fs_st_err(err, errlen, "database %s: no scan %lld", st->path, (long long)scan_id);
-		goto fail;
+		goto out;
 	}
 	if (fs_st_commit(st, err, errlen) != 0)
-		goto fail;
-	return 0;
-fail:
-	fs_st_rollback(st);
-	return -1;
+		goto out;
+	ret = 0;
+out:
+	fs_st_rollback(st);             /* a no-op after the commit */
+	return ret;
 }
 
 int
