@@ -64,6 +64,8 @@ struct fs_policyfile {
 	unsigned concurrency;          /* 0: not given */
 	int expiry_warn_days;          /* expiry-warn (fedscan(1) --expiry-warn); -1: not given */
 	int expiry_crit_days;          /* expiry-crit; -1: not given */
+	unsigned retain_days;          /* [local] retain-days; 0: not given */
+	unsigned retain_weekly_days;   /* [local] retain-weekly-days; 0: not given */
 	char *listen_host;             /* [local] listen = ADDR[:PORT]: authoritative mode; NULL: not given */
 	int listen_port;
 	struct fs_pf_partner *partners;

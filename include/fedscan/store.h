@@ -81,14 +81,25 @@ int fs_store_scan_partners(struct fs_store *st, int64_t scan_id, json_t **partne
 int fs_store_domain_history(struct fs_store *st, const char *domain, json_t **out, char *err, size_t errlen);
 /*
  * Retention: delete, in one transaction, every scan that started more than
- * keep_days days ago, with everything recorded under it, and the certificates
- * no remaining connection refers to. A scan that never finished (running now in
- * another process, or killed) is kept until it is FS_STORE_UNFINISHED_GRACE_DAYS
- * old whatever keep_days says, so a prune never pulls rows from under a running
- * scan. *removed and *kept (either may be NULL) count scans.
+ * keep_days days ago, with everything recorded under it, and the evidence,
+ * results and certificates no remaining scan refers to (the file shrinks). A
+ * scan that never finished (running now in another process, or killed) is kept
+ * until it is FS_STORE_UNFINISHED_GRACE_DAYS old whatever keep_days says, so a
+ * prune never pulls rows from under a running scan. *removed and *kept (either may be NULL) count scans.
  */
 #define FS_STORE_UNFINISHED_GRACE_DAYS 1
 int fs_store_prune(struct fs_store *st, unsigned keep_days, long *removed, long *kept, char *err, size_t errlen);
+/* The default retention (fedscan(1), FILES): every scan for 90 days, then one a week for two years, then none. */
+#define FS_STORE_RETAIN_ALL_DAYS 90
+#define FS_STORE_RETAIN_WEEKLY_DAYS 730
+/*
+ * Retention, in one transaction: keep every scan that started less than all_days ago; of the older ones, the
+ * newest complete scan of each kind in each ISO 8601 week (Monday to Sunday) that started less than
+ * weekly_days ago; nothing older (weekly_days <= all_days: no weekly period). Unfinished scans as for
+ * fs_store_prune. Evidence, results and certificates no remaining scan uses go too, and the file shrinks.
+ */
+int fs_store_retain(struct fs_store *st, unsigned all_days, unsigned weekly_days, long *removed, long *kept,
+    char *err, size_t errlen);
 /* "2024-05-01T02:00:00.123Z" (or without the fraction, or with a +00:00 zone) as UNIX time; -1 if not parseable. */
 long long fs_store_time(const char *iso);
 

@@ -11,6 +11,7 @@
 #include "fedscan/log.h"
 #include "fedscan/options.h"
 #include "fedscan/policyfile.h"
+#include "fedscan/store.h"
 #include "fedscan/utf8.h"
 #include "cli.h"
 
@@ -208,6 +209,10 @@ apply_policy(struct fs_cli *cli)
 			cli->expiry_crit = pf->expiry_crit_days;
 		if (cli->db_path == NULL)
 			cli->db_path = pf->database;
+		if (cli->retain_days == 0)
+			cli->retain_days = pf->retain_days;
+		if (cli->retain_weekly_days == 0)
+			cli->retain_weekly_days = pf->retain_weekly_days;
 		if (cli->eng.listen_host == NULL && pf->listen_host != NULL) {
 			snprintf(cli->listen_host, sizeof(cli->listen_host), "%s", pf->listen_host);
 			cli->eng.listen_host = cli->listen_host;
@@ -232,6 +237,10 @@ apply_policy(struct fs_cli *cli)
 	if (cli->expiry_crit < 0)
 		cli->expiry_crit = FS_DEFAULT_EXPIRY_CRIT_DAYS < cli->expiry_warn ? FS_DEFAULT_EXPIRY_CRIT_DAYS :
 		    cli->expiry_warn;
+	if (cli->retain_days == 0)
+		cli->retain_days = FS_STORE_RETAIN_ALL_DAYS;
+	if (cli->retain_weekly_days == 0)
+		cli->retain_weekly_days = FS_STORE_RETAIN_WEEKLY_DAYS;
 	return 0;
 }
 
@@ -268,6 +277,8 @@ set_number(struct fs_cli *cli, const struct fs_option *o, const char *flag, cons
 	case FS_O_PER_ADDRESS: cli->eng.per_address = (unsigned)d; break;
 	case FS_O_PER_DOMAIN: cli->eng.per_domain = (unsigned)d; break;
 	case FS_O_KEEP_DAYS: cli->keep_days = (long)d; break;
+	case FS_O_RETAIN_DAYS: cli->retain_days = (long)d; break;
+	case FS_O_RETAIN_WEEKLY_DAYS: cli->retain_weekly_days = (long)d; break;
 	case FS_O_EXPIRY_DAYS: cli->expiry_days = (long)d; break;
 	case FS_O_EXPIRY_WARN: cli->expiry_warn = (int)d; break;
 	case FS_O_EXPIRY_CRIT: cli->expiry_crit = (int)d; break;

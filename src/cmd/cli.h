@@ -29,6 +29,8 @@ struct fs_cli {
 	const char *policy_path;       /* --policy FILE as given (NULL: FS_POLICY_DEFAULT_PATH when it exists) */
 	struct fs_policyfile *policy;  /* the policy file read, or NULL; lives until exit */
 	long keep_days;                /* prune --keep-days; -1: not given */
+	long retain_days;              /* scan --retain-days, then the policy file, then FS_STORE_RETAIN_ALL_DAYS */
+	long retain_weekly_days;       /* scan --retain-weekly-days, ... FS_STORE_RETAIN_WEEKLY_DAYS */
 	long expiry_days;              /* diff --expiry-days */
 	int expiry_warn;               /* --expiry-warn DAYS (FS_DEFAULT_EXPIRY_WARN_DAYS; -1 until the policy file is read) */
 	int expiry_crit;               /* --expiry-crit DAYS (FS_DEFAULT_EXPIRY_CRIT_DAYS) */

@@ -384,6 +384,30 @@ summary(struct scan_run *run, FILE *f, double secs)
 		fprintf(f, "Details: fedscan report %lld; changes: fedscan diff\n", (long long)run->rec.scan_id);
 }
 
+/*
+ * The retention after a complete scan (fedscan(1), FILES: every scan for --retain-days, then one a week up to
+ * --retain-weekly-days, then none), so a nightly cron job needs no prune of its own. A failure is an error
+ * (exit status 3), the results stay recorded.
+ */
+static void
+retain(const struct fs_cli *cli, struct fs_recorder *rec)
+{
+	char err[512];
+	long removed = 0, kept = 0;
+
+	if (rec->store == NULL)
+		return;
+	if (fs_store_retain(rec->store, (unsigned)cli->retain_days, (unsigned)cli->retain_weekly_days, &removed,
+	    &kept, err, sizeof(err)) != 0) {
+		fs_error("retention: %s (nothing was removed)", err);
+		rec->failed = true;
+		return;
+	}
+	if (cli->verbose > 0)
+		fprintf(stderr, "fedscan: retention: %ld scan%s removed, %ld kept\n", removed, removed == 1 ? "" : "s",
+		    kept);
+}
+
 int
 fs_cmd_scan(struct fs_cli *cli)
 {
@@ -482,6 +506,8 @@ fs_cmd_scan(struct fs_cli *cli)
 	write_metrics(&run, secs);
 	/* Complete only when every partner was audited and recorded; otherwise the row says incomplete. */
 	fs_recorder_end(&run.rec, !run.interrupted && !run.rec.failed);
+	if (!run.interrupted && !run.rec.failed)
+		retain(cli, &run.rec);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rc = fs_recorder_status(&run.rec);
 	if (run.interrupted && rc < FS_EXIT_ERROR)

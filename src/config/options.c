@@ -105,6 +105,13 @@ const struct fs_option fs_options[FS_O__COUNT] = {
 	    FS_OF_COMMAND_HELP, NULL, "report a certificate within N days of its expiry (default {default})", NULL, 0 },
 	[FS_O_KEEP_DAYS] = { FS_O_KEEP_DAYS, "keep-days", 0, FS_OT_COUNT, "N", 0, 36500, NULL, FS_CMD_PRUNE,
 	    FS_OF_COMMAND_HELP, NULL, "remove the scans that started more than N days ago", NULL, 0 },
+	/* The retention after each scan (fs_store_retain, fedscan(1) FILES); the defaults are store.h's. */
+	[FS_O_RETAIN_DAYS] = { FS_O_RETAIN_DAYS, "retain-days", 0, FS_OT_COUNT, "N", 1, 36500, "90", FS_CMD_SCAN,
+	    FS_OF_COMMAND_HELP, NULL, "after the scan, keep every scan of the last N days (default {default})",
+	    "retain-days", LOCAL },
+	[FS_O_RETAIN_WEEKLY_DAYS] = { FS_O_RETAIN_WEEKLY_DAYS, "retain-weekly-days", 0, FS_OT_COUNT, "N", 1, 36500,
+	    "730", FS_CMD_SCAN, FS_OF_COMMAND_HELP, NULL, "... and one a week of those up to N days old; none older\n"
+	    "(default {default})", "retain-weekly-days", LOCAL },
 	[FS_O_HELP] = { FS_O_HELP, "help", 'h', FS_OT_FLAG, NULL, 0, 0, NULL, ALL, FS_OF_COMMAND_HELP, "-h, --help",
 	    "print this help and exit", NULL, 0 },
 	[FS_O_VERSION] = { FS_O_VERSION, "version", 0, FS_OT_FLAG, NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL, 0 },

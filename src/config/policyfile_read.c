@@ -437,7 +437,7 @@ key_setting(struct ctx *c, const struct fs_option *k, const char *v)
 		pp->expect_line[k->id == FS_O_TLS ? 0 : 1] = c->lineno;
 }
 
-/* timeout, concurrency, expiry-warn and expiry-crit, within the range of fs_options (the command line's too). */
+/* timeout, concurrency, expiry-warn, expiry-crit and the retention days, within the range of fs_options. */
 static void
 key_number(struct ctx *c, const struct fs_option *k, const char *v)
 {
@@ -455,6 +455,10 @@ key_number(struct ctx *c, const struct fs_option *k, const char *v)
 		c->pf->expiry_warn_days = (int)x;
 	else if (k->id == FS_O_EXPIRY_CRIT)
 		c->pf->expiry_crit_days = (int)x;
+	else if (k->id == FS_O_RETAIN_DAYS)
+		c->pf->retain_days = (unsigned)x;
+	else if (k->id == FS_O_RETAIN_WEEKLY_DAYS)
+		c->pf->retain_weekly_days = (unsigned)x;
 	else
 		c->pf->concurrency = (unsigned)x;
 }

@@ -199,7 +199,7 @@ fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment
 		write_comment(f, comment);
 	if (l->tls || l->sasl || l->dialback || pf->from || pf->client_cert || pf->client_key || pf->ca_file ||
 	    pf->database || pf->timeout_ms || pf->concurrency || pf->listen_host || pf->expiry_warn_days >= 0 ||
-	    pf->expiry_crit_days >= 0) {
+	    pf->expiry_crit_days >= 0 || pf->retain_days || pf->retain_weekly_days) {
 		fputs("\n[local]\n", f);
 		if (l->tls)
 			fprintf(f, "tls = %s\n", fs_level_name(l->tls));
@@ -234,6 +234,10 @@ fs_policyfile_write(FILE *f, const struct fs_policyfile *pf, const char *comment
 			fprintf(f, "expiry-warn = %d\n", pf->expiry_warn_days);
 		if (pf->expiry_crit_days >= 0)
 			fprintf(f, "expiry-crit = %d\n", pf->expiry_crit_days);
+		if (pf->retain_days)
+			fprintf(f, "retain-days = %u\n", pf->retain_days);
+		if (pf->retain_weekly_days)
+			fprintf(f, "retain-weekly-days = %u\n", pf->retain_weekly_days);
 		if (pf->listen_host)
 			fprintf(f, strchr(pf->listen_host, ':') ? "listen = [%s]:%d\n" : "listen = %s:%d\n",
 			    pf->listen_host, pf->listen_port);

@@ -5,6 +5,7 @@
 #include "fedscan/engine.h"
 #include "fedscan/options.h"
 #include "fedscan/settings.h"
+#include "fedscan/store.h"
 #include "cmd/cli.h"
 #include "tap/basic.h"
 
@@ -36,6 +37,9 @@ test_defaults(void)
 	is_int(FS_DEFAULT_PER_ADDRESS, atoi(fs_options[FS_O_PER_ADDRESS].def), "--per-address default");
 	is_int(FS_DEFAULT_PER_DOMAIN, atoi(fs_options[FS_O_PER_DOMAIN].def), "--per-domain default");
 	is_int(FS_DEFAULT_EXPIRY_DAYS, atoi(fs_options[FS_O_EXPIRY_DAYS].def), "--expiry-days default");
+	is_int(FS_STORE_RETAIN_ALL_DAYS, atoi(fs_options[FS_O_RETAIN_DAYS].def), "--retain-days default");
+	is_int(FS_STORE_RETAIN_WEEKLY_DAYS, atoi(fs_options[FS_O_RETAIN_WEEKLY_DAYS].def),
+	    "--retain-weekly-days default");
 	is_string(fs_level_name(FS_LEVEL_REQUIRED), fs_options[FS_O_TLS].def, "--tls default");
 	is_string(fs_level_name(FS_LEVEL_REQUIRED), fs_options[FS_O_SASL].def, "--sasl default");
 	is_string(fs_dialback_name(FS_DIALBACK_TRUE), fs_options[FS_O_DIALBACK].def, "--dialback default");

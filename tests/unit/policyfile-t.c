@@ -213,13 +213,15 @@ test_errors(void)
 	int rc;
 
 	is_string("t.conf:2: unknown key 'tsl' in [local]; the keys there are tls, sasl, dialback, from, client-cert, "
-	    "client-key, ca-file, listen, timeout, concurrency, expiry-warn, expiry-crit, database",
+	    "client-key, ca-file, listen, timeout, concurrency, expiry-warn, expiry-crit, database, retain-days, "
+	    "retain-weekly-days",
 	    parse_err("[local]\ntsl = required\n"), "unknown key in [local]");
 	is_string("t.conf:3: unknown key 'proxyfqdn' in a [partner] section; the keys there are tls, sasl, dialback, "
 	    "connect, additional-domains, description",
 	    parse_err("[partner a.example]\ntls = required\nproxyfqdn = x\n"), "unknown key in [partner]");
 	is_string("t.conf:2: unknown key 'connect' in [local]; the keys there are tls, sasl, dialback, from, "
-	    "client-cert, client-key, ca-file, listen, timeout, concurrency, expiry-warn, expiry-crit, database",
+	    "client-cert, client-key, ca-file, listen, timeout, concurrency, expiry-warn, expiry-crit, database, "
+	    "retain-days, retain-weekly-days",
 	    parse_err("[local]\nconnect = x\n"), "a partner key in [local]");
 	is_string("t.conf:2: tls: 'maybe' is not a setting; use Required, Optional or NotSupported",
 	    parse_err("[local]\ntls = maybe\n"), "bad tls value");
@@ -293,7 +295,8 @@ test_errors(void)
 	/* Several problems: all of them, in line order. */
 	is_string("t.conf:2: tls: 'x' is not a setting; use Required, Optional or NotSupported\n"
 	    "t.conf:3: unknown key 'foo' in [local]; the keys there are tls, sasl, dialback, from, client-cert, "
-	    "client-key, ca-file, listen, timeout, concurrency, expiry-warn, expiry-crit, database\n"
+	    "client-key, ca-file, listen, timeout, concurrency, expiry-warn, expiry-crit, database, retain-days, "
+	    "retain-weekly-days\n"
 	    "t.conf:5: duplicate partner a.example (the first is on line 4)",
 	    parse_err("[local]\ntls = x\nfoo = 1\n[partner a.example]\n[partner a.example]\n"),
 	    "every problem, in line order");
