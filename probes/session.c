@@ -181,16 +181,16 @@ send_dialback(struct fs_session *s, struct fs_actions *out)
 	int n;
 
 	if (fs_xml_escape(f, sizeof(f), s->env.from) != 0 || fs_xml_escape(t, sizeof(t), s->env.domain) != 0)
-		goto toolong;
+		goto out;
 	/* Authoritative mode: a key our listener will recognise for this stream id (XEP-0185). */
 	if (s->env.db_secret != NULL) {
 		if (fs_dialback_key(s->env.db_secret, s->env.domain, s->env.from, cur_stream(s)->id, key) != 0)
-			goto toolong;
+			goto out;
 		k = key;
 	}
 	n = snprintf(buf, sizeof(buf), "<db:result from='%s' to='%s'>%s</db:result>", f, t, k);
 	if (n < 0 || (size_t)n >= sizeof(buf) || fs_act_send(out, buf, (size_t)n) != 0)
-		goto toolong;
+		goto out;
 	s->ev->dialback.over_tls = s->tls;
 	set_state(s, ST_DIALBACK);
 	/*
@@ -200,7 +200,7 @@ send_dialback(struct fs_session *s, struct fs_actions *out)
 	if (s->env.db_secret == NULL)
 		fs_act_push(out, FS_ACT_QUIET);
 	return;
-toolong:
+out:
 	finish(s, out, "internal: dialback request does not fit");
 }
 
@@ -220,16 +220,16 @@ send_proof(struct fs_session *s, struct fs_actions *out, const char *method)
 	FS_EV_SET(p->method, method);
 	snprintf(p->id, sizeof(p->id), "fedscan-ping-%s", fs_conn_kind_name(s->ev->kind));
 	if (fs_xml_escape(f, sizeof(f), s->env.from) != 0 || fs_xml_escape(t, sizeof(t), s->env.domain) != 0)
-		goto toolong;
+		goto out;
 	n = snprintf(buf, sizeof(buf), "<iq type='get' from='%s' to='%s' id='%s'><ping xmlns='urn:xmpp:ping'/></iq>",
 	    f, t, p->id);
 	if (n < 0 || (size_t)n >= sizeof(buf) || fs_act_send(out, buf, (size_t)n) != 0)
-		goto toolong;
+		goto out;
 	p->result = FS_PROOF_NO_ANSWER;
 	set_state(s, ST_PROOF);
 	fs_act_push(out, FS_ACT_QUIET);
 	return;
-toolong:
+out:
 	finish(s, out, "internal: ping does not fit");
 }
 
