@@ -37,7 +37,7 @@ struct fs_cli {
 	bool nagios;                   /* check --nagios: the monitoring plugin's output and exit status */
 	const char *prometheus;        /* --prometheus FILE: the textfile collector's metrics (check, scan) */
 	const char *capture;           /* --capture FILE.pcap (check, scan) */
-	const char *run_user;          /* --user NAME: who to become after opening the capture as root */
+	const char *run_user;          /* --user NAME: who root becomes once start-up is over (confine.h) */
 	bool list_probes;              /* check --list-probes */
 	int ports[16];                 /* pcap --port N: s2s ports besides 5269 */
 	int nports;
@@ -62,8 +62,8 @@ int fs_cmd_policy_check(struct fs_cli *cli);
 int fs_cmd_pcap(struct fs_cli *cli);
 
 /* --capture for check and scan (cmd_capture.c): open before anything is scanned (else FS_EXIT_ERROR after a
- * message); start once the engine exists (attach, then drop root for --user); finish after the run (a "capture"
- * JSON object, or NULL without --capture). */
+ * message); start once the engine exists (attach to its loop); finish after the run (a "capture" JSON object, or
+ * NULL without --capture). Root is dropped afterwards, by fs_cmd_confine (confine.h). */
 struct fs_capture;
 int fs_cmd_capture_open(struct fs_cli *cli, struct fs_capture **out);
 int fs_cmd_capture_start(struct fs_cli *cli, struct fs_capture *c, struct fs_engine *e);

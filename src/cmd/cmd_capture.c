@@ -1,4 +1,4 @@
-/* cmd_capture.c: --capture for the commands that probe (check, scan): open, hook into the engine, drop root, finish. */
+/* cmd_capture.c: --capture for the commands that probe (check, scan): open, hook into the engine, finish. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,7 +8,6 @@
 #include "fedscan/capture.h"
 #include "fedscan/err.h"
 #include "fedscan/log.h"
-#include "fedscan/privdrop.h"
 #include "cli.h"
 
 /* The engine calls this before each connect(): the filter grows to take the endpoint in. */
@@ -51,28 +50,12 @@ fs_cmd_capture_open(struct fs_cli *cli, struct fs_capture **out)
 int
 fs_cmd_capture_start(struct fs_cli *cli, struct fs_capture *c, struct fs_engine *e)
 {
-	char err[512];
-	bool dropped = false;
-
 	if (c == NULL)
 		return 0;
 	if (fs_capture_attach(c, fs_engine_base(e)) != 0) {
 		fs_error("--capture: cannot watch the capture from the event loop");
 		return FS_EXIT_ERROR;
 	}
-	/*
-	 * The capture handle, its files, the database and the TLS credentials are
-	 * open: as root, go on as --user (default nobody) before any byte from the
-	 * network is parsed. What is already open stays writable; nothing new is
-	 * created as root afterwards.
-	 */
-	if (fs_drop_privileges(cli->run_user, &dropped, err, sizeof(err)) != 0) {
-		fs_error("%s", err);
-		return FS_EXIT_ERROR;
-	}
-	if (dropped)
-		fs_warn("--capture: running as %s from here on (the capture files and the database were opened as root)", cli->run_user != NULL ? cli->run_user :
-		    FS_PRIVDROP_DEFAULT_USER);
 	return 0;
 }
 

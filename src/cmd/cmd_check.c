@@ -17,6 +17,7 @@
 #include "fedscan/report.h"
 #include "fedscan/store.h"
 #include "cli.h"
+#include "confine.h"
 #include "record.h"
 
 struct check_run {
@@ -163,6 +164,10 @@ fs_cmd_check(struct fs_cli *cli)
 	if (fs_cmd_queue(e, cli, cli->args, (size_t)cli->nargs) != 0)
 		goto out;
 	if (cap != NULL && fs_cmd_capture_start(cli, cap, e) != 0)
+		goto out;
+	/* Start-up is over (listener bound, TLS credentials, database, capture): as --user from here on. */
+	if (fs_cmd_confine(cli, &(struct fs_confine){ .store = true, .network = true,
+	    .writes = { cap != NULL ? cli->capture : NULL, cap != NULL ? fs_capture_keys_path(cap) : NULL } }) != 0)
 		goto out;
 	if (cli->json)
 		fs_json_stream_begin(&run.js, stdout, run.local);

@@ -1,4 +1,5 @@
 /* cmd_pcap.c: `fedscan pcap FILE...`: audit partners passively from captured s2s traffic, recorded like a scan. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,25 @@
 #include "fedscan/report.h"
 #include "fedscan/store.h"
 #include "cli.h"
+#include "confine.h"
 #include "record.h"
+
+/*
+ * Open every capture file before the drop (root may be needed to read it) without reading a byte of it:
+ * libpcap parses even the file header only after fs_cmd_confine. files[k] NULL: errs[k] is the errno.
+ */
+static void
+open_files(const struct fs_cli *cli, FILE **files, int *errs)
+{
+	int k;
+
+	for (k = 0; k < cli->nargs; k++) {
+		if (strcmp(cli->args[k], "-") == 0)
+			files[k] = stdin;     /* as pcap_open_offline() takes "-" */
+		else if ((files[k] = fopen(cli->args[k], "rb")) == NULL)
+			errs[k] = errno;
+	}
+}
 
 int
 fs_cmd_pcap(struct fs_cli *cli)
@@ -25,6 +44,8 @@ fs_cmd_pcap(struct fs_cli *cli)
 	struct fs_recorder rec;
 	json_t *local = NULL, *partners = NULL, *files = NULL, *errors = NULL, *inis = NULL, *stats = NULL, *doc;
 	char err[1024], ebuf[PCAP_ERRBUF_SIZE], *names = NULL;
+	FILE **in = NULL;
+	int *errs = NULL;
 	bool file_error = false;
 	long long now;
 	size_t i, n, len = 0;
@@ -63,16 +84,26 @@ fs_cmd_pcap(struct fs_cli *cli)
 		memcpy(names + len, cli->args[k], n);
 		len += n;
 	}
+	if ((in = calloc((size_t)cli->nargs, sizeof(*in))) == NULL ||
+	    (errs = calloc((size_t)cli->nargs, sizeof(*errs))) == NULL)
+		goto out;
+	open_files(cli, in, errs);
 	if (fs_recorder_begin(&rec, "passive", local, names) != 0)
+		goto out;
+	if (fs_cmd_confine(cli, &(struct fs_confine){ .store = true, .network = true,
+	    .reads = (const char *const *)cli->args, .nreads = (size_t)cli->nargs }) != 0)
 		goto out;
 	/* One file after the other, one packet at a time: a 1 GB capture is streamed, never loaded. */
 	for (k = 0; k < cli->nargs; k++) {
 		const char *f = cli->args[k];
-		pcap_t *h;
+		pcap_t *h = NULL;
 
 		json_array_append_new(files, fs_json_string_lossy(f));
 		ebuf[0] = '\0';
-		h = pcap_open_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+		if (in[k] == NULL)
+			snprintf(ebuf, sizeof(ebuf), "%s: %s", f, strerror(errs[k]));    /* pcap_open_offline()'s words */
+		else if ((h = pcap_fopen_offline_with_tstamp_precision(in[k], PCAP_TSTAMP_PRECISION_MICRO, ebuf)) != NULL)
+			in[k] = NULL;         /* pcap_close() closes it */
 		if (h == NULL) {
 			snprintf(err, sizeof(err), "%s: %s", f, ebuf);
 			fs_error("%s", err);
@@ -118,6 +149,11 @@ fs_cmd_pcap(struct fs_cli *cli)
 	if (file_error && rc < FS_EXIT_ERROR)
 		rc = FS_EXIT_ERROR;
 out:
+	for (k = 0; in != NULL && k < cli->nargs; k++)
+		if (in[k] != NULL && in[k] != stdin)
+			fclose(in[k]);
+	free(in);
+	free(errs);
 	fs_passive_free(p);
 	fs_store_close(rec.store);
 	free(names);

@@ -20,6 +20,7 @@
 #include "fedscan/utf8.h"
 #include "fedscan/report.h"
 #include "cli.h"
+#include "confine.h"
 
 static json_t *
 reasons_json(const struct fs_compat *c)
@@ -166,6 +167,11 @@ fs_cmd_policy_check(struct fs_cli *cli)
 		json_decref(local);
 		return FS_EXIT_USAGE;
 	}
+	/* The policy file is read: nothing more needs root or the file system (there is no database here). */
+	if (fs_cmd_confine(cli, &(struct fs_confine){ .store = false }) != 0) {
+		json_decref(local);
+		return FS_EXIT_ERROR;
+	}
 	if (want_partner && !(cli->partner_given[0] && cli->partner_given[1] && cli->partner_given[2])) {
 		fprintf(stderr, "fedscan: policy check: give all of --partner-tls, --partner-sasl and --partner-dialback\n");
 		json_decref(local);
@@ -243,7 +249,8 @@ fs_cmd_policy_import(struct fs_cli *cli)
 	static char err[16384];
 	struct fs_policyfile *pf = NULL, *check = NULL;
 	const char *in_name;
-	char *buf = NULL, comment[2048], *tmp = NULL;
+	char *buf = NULL, comment[2048];
+	struct fs_cmd_output o = { .label = "policy import", .quote = true, .path = cli->output, .fd = -1 };
 	size_t len = 0;
 	FILE *in, *mem, *out;
 	int rc = FS_EXIT_ERROR;
@@ -259,6 +266,18 @@ fs_cmd_policy_import(struct fs_cli *cli)
 	} else if ((in = fopen(in_name, "r")) == NULL) {
 		fprintf(stderr, "fedscan: policy import: cannot read '%s': %s\n", in_name, strerror(errno));
 		return FS_EXIT_USAGE;
+	}
+	/* -o FILE: this process goes on as the child; the parent only renames the finished file into place. */
+	if (cli->output != NULL && strcmp(cli->output, "-") != 0 && fs_cmd_output_fork(&o, 0644, &rc) == 0) {
+		if (in != stdin)
+			fclose(in);
+		return rc;
+	}
+	/* The export is open: read it (a file others wrote) as --user, inside the sandbox. */
+	if (fs_cmd_confine(cli, &(struct fs_confine){ .reads = &in_name, .nreads = 1 }) != 0) {
+		if (in != stdin)
+			fclose(in);
+		return FS_EXIT_ERROR;
 	}
 	err[0] = '\0';
 	if (fs_lync_import(strcmp(in_name, "-") == 0 ? "(stdin)" : in_name, in, &pf, err, sizeof(err)) != 0) {
@@ -297,25 +316,14 @@ fs_cmd_policy_import(struct fs_cli *cli)
 			goto out;
 		}
 	} else {
-		/* Beside the target, then renamed over it: a failure leaves the old file as it was. */
-		size_t n = strlen(cli->output) + 16;
-		int fd;
-
-		if ((tmp = malloc(n)) == NULL)
-			goto out;
-		snprintf(tmp, n, "%s.XXXXXX", cli->output);
-		if ((fd = mkstemp(tmp)) < 0 || (out = fdopen(fd, "w")) == NULL) {
-			fs_error("policy import: cannot write '%s': %s", cli->output, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			free(tmp);
-			tmp = NULL;
+		/* To the temporary beside the target, renamed over it by the parent: a failure leaves the old file. */
+		if ((out = fdopen(o.fd, "w")) == NULL) {
+			fs_error("policy import: out of memory");
 			goto out;
 		}
-		fchmod(fd, 0644);
-		if (fwrite(buf, 1, len, out) != len || fclose(out) != 0 || rename(tmp, cli->output) != 0) {
+		o.fd = -1;
+		if (fwrite(buf, 1, len, out) != len || fclose(out) != 0) {
 			fs_error("policy import: cannot write '%s': %s", cli->output, strerror(errno));
-			unlink(tmp);
 			goto out;
 		}
 		if (cli->verbose >= 0)
@@ -324,7 +332,6 @@ fs_cmd_policy_import(struct fs_cli *cli)
 	}
 	rc = FS_EXIT_OK;
 out:
-	free(tmp);
 	free(buf);
 	fs_policyfile_free(pf);
 	fs_policyfile_free(check);

@@ -1,10 +1,8 @@
 /* cmd_report.c: `fedscan report [SCAN] --format text|json|csv|html|markdown [-o FILE]`, and fs_cmd_scan_id(). */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -14,6 +12,7 @@
 #include "fedscan/log.h"
 #include "fedscan/store.h"
 #include "cli.h"
+#include "confine.h"
 
 int
 fs_cmd_scan_id(const char *cmd, const char *arg, int64_t *id)
@@ -76,42 +75,25 @@ pick_scan(struct fs_store *st, const char *arg, struct fs_scan_info *out)
 	return 0;
 }
 
-/* Write the report to path through a temporary file in the same directory, renamed at the end: never half a report. */
+/* Write the report to -o FILE's temporary (fs_cmd_output_fork renames it when this process exits 0). */
 static int
-write_file(const char *path, enum fs_format fmt, const struct fs_report_doc *doc, int verbose)
+write_file(struct fs_cmd_output *o, enum fs_format fmt, const struct fs_report_doc *doc, int verbose)
 {
-	char tmp[PATH_MAX];
-	mode_t mask;
 	FILE *f;
-	int fd, bad;
+	int bad;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
-		fs_error("report: -o: the file name is too long");
-		return FS_EXIT_USAGE;
-	}
-	if ((fd = mkstemp(tmp)) == -1) {
-		fputs("fedscan: report: cannot write ", stderr);
-		fs_fputs_safe(path, stderr);
-		fprintf(stderr, ": %s\n", strerror(errno));
-		return FS_EXIT_ERROR;
-	}
-	mask = umask(0);
-	umask(mask);
-	(void)fchmod(fd, 0666 & ~mask);          /* what a plain fopen would have given */
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
+	if ((f = fdopen(o->fd, "w")) == NULL) {
 		fs_error("report: out of memory");
 		return FS_EXIT_ERROR;
 	}
+	o->fd = -1;
 	bad = fs_export(f, fmt, doc, false, verbose) != 0;
 	bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
 	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path) != 0) {
+	if (bad) {
 		fputs("fedscan: report: cannot write ", stderr);
-		fs_fputs_safe(path, stderr);
+		fs_fputs_safe(o->path, stderr);
 		fprintf(stderr, ": %s\n", strerror(errno));
-		unlink(tmp);
 		return FS_EXIT_ERROR;
 	}
 	return 0;
@@ -143,6 +125,7 @@ fs_cmd_report(struct fs_cli *cli)
 	struct fs_store *st = NULL;
 	struct fs_scan_info scan;
 	struct fs_report_doc doc;
+	struct fs_cmd_output o = { .label = "report", .umask = true, .path = cli->output, .fd = -1 };
 	enum fs_format fmt = cli->json ? FS_FMT_JSON : FS_FMT_TEXT;
 	int rc;
 
@@ -168,13 +151,21 @@ fs_cmd_report(struct fs_cli *cli)
 	}
 	if (cli->nargs == 1 && (rc = fs_cmd_scan_id("report", cli->args[0], &scan.id)) != 0)
 		return rc;
+	/* -o FILE: this process goes on as the child; the parent only renames the finished file into place. */
+	if (cli->output != NULL && strcmp(cli->output, "-") != 0 && fs_cmd_output_fork(&o, 0666, &rc) == 0)
+		return rc;
 	if ((rc = fs_cmd_open_store(cli, true, &st)) != 0)
 		return rc;
+	/* What the database holds came from partners once: read it as --user, inside the sandbox. */
+	if (fs_cmd_confine(cli, &(struct fs_confine){ .store = true }) != 0) {
+		rc = FS_EXIT_ERROR;
+		goto out;
+	}
 	if ((rc = pick_scan(st, cli->nargs == 1 ? cli->args[0] : NULL, &scan)) != 0 ||
 	    (rc = load(st, &scan, &doc)) != 0)
 		goto out;
-	if (cli->output != NULL && strcmp(cli->output, "-") != 0) {
-		rc = write_file(cli->output, fmt, &doc, cli->verbose);
+	if (o.fd >= 0) {
+		rc = write_file(&o, fmt, &doc, cli->verbose);
 	} else {
 		bool color = fmt == FS_FMT_TEXT && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 

@@ -358,6 +358,16 @@ fs_store_open(const char *path, struct fs_store **out, char *err, size_t errlen)
 	 */
 	if (version > 0 && version < 4 && query_int(st->db, "PRAGMA auto_vacuum", &av) == SQLITE_OK && av == 0)
 		(void)exec_retry(st->db, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM");
+	/*
+	 * From here on, sorts and statement journals in memory, not in files under /var/tmp: once fedscan is confined
+	 * (fedscan(1) SECURITY) it may create files only beside the database. Set after the migrations and their
+	 * VACUUM, which run at start-up, unconfined, and may need a temporary copy the size of the database.
+	 */
+	if (sqlite3_exec(st->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK) {
+		fs_st_err(err, errlen, "database %s: cannot keep temporary data in memory: %s",
+		    path, sqlite3_errmsg(st->db));
+		goto out;
+	}
 
 	for (i = 0; i < ST_LAST; i++) {
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -384,7 +394,14 @@ fs_store_close(struct fs_store *st)
 		return;
 	for (i = 0; i < ST_LAST; i++)
 		sqlite3_finalize(st->stmt[i]);
-	/* All statements are finalized, so this closes for real (and checkpoints the WAL). */
+	/*
+	 * SQLite skips its own checkpoint at close when it cannot stat the database's path (it takes the file for
+	 * moved): so it is for a fedscan that dropped root in root's directory (fedscan(1) SECURITY). A passive
+	 * checkpoint works through the open files and waits for nobody.
+	 */
+	if (st->db != NULL)
+		sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	/* All statements are finalized, so this closes for real (and checkpoints the WAL when it can). */
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
