@@ -10,6 +10,7 @@ enum fs_sb_access {
 	FS_SB_READ = 1,       /* open for reading (a file, or every file beneath a directory) */
 	FS_SB_WRITE = 2,      /* open for writing and truncate (a file) */
 	FS_SB_DATA_DIR = 4,   /* a directory whose files are read, written, created and removed (the database's) */
+	FS_SB_RENAME_IN = 8,  /* a directory where a file made before may be renamed over another, or removed */
 };
 
 /* One path the sandbox leaves open; an optional path that does not exist is left out, not an error. */

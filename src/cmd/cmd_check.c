@@ -60,6 +60,7 @@ write_metrics(struct check_run *run, char *err, size_t errlen)
 		fs_error("--prometheus: %s", err);
 		return -1;
 	}
+	fs_cmd_replace_done();
 	return 0;
 }
 
@@ -141,6 +142,8 @@ fs_cmd_check(struct fs_cli *cli)
 		fs_error("--prometheus: %s", err);
 		goto out;
 	}
+	if (cli->prometheus != NULL && fs_cmd_replace_fork(cli, &run.metrics) != 0)
+		goto out;
 	run.rec.cli = cli;
 	run.rec.color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 	run.rec.text = !cli->json && !cli->nagios && cli->verbose >= 0;
@@ -167,7 +170,8 @@ fs_cmd_check(struct fs_cli *cli)
 		goto out;
 	/* Start-up is over (listener bound, TLS credentials, database, capture): as --user from here on. */
 	if (fs_cmd_confine(cli, &(struct fs_confine){ .store = true, .network = true,
-	    .writes = { cap != NULL ? cli->capture : NULL, cap != NULL ? fs_capture_keys_path(cap) : NULL } }) != 0)
+	    .writes = { cap != NULL ? cli->capture : NULL, cap != NULL ? fs_capture_keys_path(cap) : NULL },
+	    .replaces = cli->prometheus }) != 0)
 		goto out;
 	if (cli->json)
 		fs_json_stream_begin(&run.js, stdout, run.local);

@@ -342,6 +342,8 @@ write_metrics(struct scan_run *run, double secs)
 	if (run->cli->prometheus != NULL && fs_metrics_commit(&run->metrics, &mr, err, sizeof(err)) != 0) {
 		fs_error("--prometheus: %s", err);
 		run->rec.failed = true;
+	} else if (run->cli->prometheus != NULL) {
+		fs_cmd_replace_done();
 	}
 }
 
@@ -465,6 +467,8 @@ fs_cmd_scan(struct fs_cli *cli)
 		fs_error("--prometheus: %s", err);
 		goto out;
 	}
+	if (cli->prometheus != NULL && fs_cmd_replace_fork(cli, &run.metrics) != 0)
+		goto out;
 	if (fs_recorder_begin(&run.rec, "scan", run.local, cap != NULL ? cli->capture : NULL) != 0)
 		goto out;
 	if (fs_engine_new(&cli->eng, domain_done, &run, &e, err, sizeof(err)) != 0) {
@@ -477,7 +481,8 @@ fs_cmd_scan(struct fs_cli *cli)
 		goto out;
 	/* Start-up is over (listener bound, TLS credentials, database, capture): as --user from here on. */
 	if (fs_cmd_confine(cli, &(struct fs_confine){ .store = true, .network = true,
-	    .writes = { cap != NULL ? cli->capture : NULL, cap != NULL ? fs_capture_keys_path(cap) : NULL } }) != 0)
+	    .writes = { cap != NULL ? cli->capture : NULL, cap != NULL ? fs_capture_keys_path(cap) : NULL },
+	    .replaces = cli->prometheus }) != 0)
 		goto out;
 	if (cli->json)
 		fs_json_stream_begin(&run.js, stdout, run.local);

@@ -1,6 +1,7 @@
 /* confine.c: the end of every command's start-up: drop root, confine the file system; -o FILE's privilege split. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "fedscan/err.h"
 #include "fedscan/log.h"
+#include "fedscan/metrics.h"
 #include "fedscan/policyfile.h"
 #include "fedscan/privdrop.h"
 #include "fedscan/sandbox.h"
@@ -42,23 +44,29 @@ add(struct rules *r, const char *path, unsigned access, bool optional)
 		r->v[r->n++] = (struct fs_sb_rule){ path, access, optional };
 }
 
+/* The directory of path, in dir (size bytes). */
+static const char *
+dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, size, ".");
+	else if (slash == path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
+	return dir;
+}
+
 /* The database's directory (dir, size bytes): SQLite creates and removes its -wal, -shm and -journal there. */
 static const char *
 db_dir(const struct fs_cli *cli, char *dir, size_t size)
 {
 	char buf[1024];
 	const char *db = cli->db_path != NULL ? cli->db_path : fs_cli_default_db(buf, sizeof(buf));
-	const char *slash = strrchr(db, '/');
 
-	if (strcmp(db, ":memory:") == 0)
-		return NULL;
-	if (slash == NULL)
-		snprintf(dir, size, ".");
-	else if (slash == db)
-		snprintf(dir, size, "/");
-	else
-		snprintf(dir, size, "%.*s", (int)(slash - db), db);
-	return dir;
+	return strcmp(db, ":memory:") == 0 ? NULL : dir_of(db, dir, size);
 }
 
 /* The system trust store, read when no --ca-file names one: OpenSSL's file and directory, and what they link to. */
@@ -75,7 +83,8 @@ add_trust_store(struct rules *r)
 }
 
 static void
-build_rules(const struct fs_cli *cli, const struct fs_confine *c, char *dir, size_t dirsize, struct rules *r)
+build_rules(const struct fs_cli *cli, const struct fs_confine *c, char *dir, size_t dirsize, char *rdir,
+    size_t rdirsize, struct rules *r)
 {
 	size_t i;
 
@@ -98,6 +107,8 @@ build_rules(const struct fs_cli *cli, const struct fs_confine *c, char *dir, siz
 		add(r, c->reads[i], FS_SB_READ, true);      /* one that could not be opened is reported as such */
 	for (i = 0; i < 2; i++)
 		add(r, c->writes[i], FS_SB_WRITE, false);
+	if (c->replaces != NULL)
+		add(r, dir_of(c->replaces, rdir, rdirsize), FS_SB_RENAME_IN, false);
 #ifdef FS_SANITIZED
 	add(r, "/proc/self", FS_SB_READ, false);
 #endif
@@ -136,7 +147,7 @@ fs_cmd_confine(const struct fs_cli *cli, const struct fs_confine *c)
 {
 	struct fs_sandbox sb;
 	struct rules r;
-	char err[1024], dir[1024];
+	char err[1024], dir[1024], rdir[1024];
 	const char *user;
 	bool dropped = false;
 
@@ -145,7 +156,7 @@ fs_cmd_confine(const struct fs_cli *cli, const struct fs_confine *c)
 	/* Who to become, asked while /etc/passwd can still be read (after the sandbox it cannot). */
 	user = cli->run_user != NULL ? cli->run_user : fs_privdrop_default_user();
 	memset(&r, 0, sizeof(r));
-	build_rules(cli, c, dir, sizeof(dir), &r);
+	build_rules(cli, c, dir, sizeof(dir), rdir, sizeof(rdir), &r);
 	/* Built as root: a path in a directory only root can enter must still get its rule. */
 	if (fs_sandbox_prepare(r.v, r.n, &sb, err, sizeof(err)) != 0) {
 		fs_error("%s", err);
@@ -244,4 +255,72 @@ fs_cmd_output_fork(struct fs_cmd_output *o, mode_t mode, int *status)
 	if (*status != 0)
 		unlink(o->tmp);
 	return 0;
+}
+
+static pid_t replace_child;
+static int replace_pipe[2] = { -1, -1 };    /* the child says on [1] that the temporary is complete */
+
+/* The parent passes SIGTERM on (a kill of its pid alone): the child stops the audit and records it incomplete. */
+static void
+forward_term(int sig)
+{
+	if (replace_child > 0)
+		kill(replace_child, sig);
+}
+
+int
+fs_cmd_replace_fork(const struct fs_cli *cli, struct fs_metrics *m)
+{
+	struct passwd *pw;
+	char *tmp_as_path, done;
+	int st, status;
+
+	if (m->tmp == NULL || geteuid() != 0)
+		return 0;
+	pw = getpwnam(cli->run_user != NULL ? cli->run_user : fs_privdrop_default_user());
+	if (pw == NULL || pw->pw_uid == 0)
+		return 0;             /* no drop (fs_cmd_confine says why not): this process renames */
+	if ((tmp_as_path = strdup(m->tmp)) == NULL) {
+		fs_error("out of memory");
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe2(replace_pipe, O_CLOEXEC) != 0 || (replace_child = fork()) == -1) {
+		fs_error("--prometheus: cannot fork: %s", strerror(errno));
+		free(tmp_as_path);
+		return -1;
+	}
+	if (replace_child == 0) {
+		close(replace_pipe[0]);
+		/* path == tmp: fs_metrics_commit() writes the temporary and leaves it for the parent to rename. */
+		free(m->path);
+		m->path = tmp_as_path;
+		return 0;
+	}
+	free(tmp_as_path);
+	close(replace_pipe[1]);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, forward_term);
+	while (waitpid(replace_child, &st, 0) == -1 && errno == EINTR)
+		;
+	status = WIFEXITED(st) ? WEXITSTATUS(st) : FS_EXIT_ERROR;
+	/* Renamed only when the child said it finished the file: a failure before or while writing leaves FILE as it was. */
+	if (read(replace_pipe[0], &done, 1) == 1 && rename(m->tmp, m->path) != 0) {
+		fs_error("--prometheus: %s: cannot replace it: %s", m->path, strerror(errno));
+		if (status < FS_EXIT_ERROR)
+			status = FS_EXIT_ERROR;
+	}
+	unlink(m->tmp);
+	/* Everything else (the database, the capture, stdout) was the child's: leave it as it left it. */
+	_exit(status);
+}
+
+void
+fs_cmd_replace_done(void)
+{
+	if (replace_pipe[1] >= 0 && write(replace_pipe[1], "1", 1) == 1)
+		close(replace_pipe[1]);
+	replace_pipe[1] = -1;
 }

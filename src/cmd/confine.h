@@ -16,6 +16,7 @@ struct fs_confine {
 	const char *const *reads;       /* more files it reads (pcap's captures) */
 	size_t nreads;
 	const char *writes[2];          /* files it writes (the capture and its keys), NULL when none */
+	const char *replaces;           /* a file it replaces at the end by renaming a temporary made now (--prometheus) */
 };
 
 /*
@@ -46,5 +47,17 @@ struct fs_cmd_output {
  * status as usual; 0: this is the parent, all is done and *status is the exit status to return.
  */
 int fs_cmd_output_fork(struct fs_cmd_output *o, mode_t mode, int *status);
+
+struct fs_metrics;
+/*
+ * --prometheus FILE when root will drop to --user (check, scan), right after fs_metrics_open() and before the
+ * database is opened: fedscan forks; the child (returns 0) runs the command, and its fs_metrics_commit() leaves
+ * the finished temporary in place; the parent keeps root only to rename it over FILE (which may be in a directory
+ * only root can write), then exits with the child's status. 0 without a fork too (not root, --user root); -1 after
+ * a message.
+ */
+int fs_cmd_replace_fork(const struct fs_cli *cli, struct fs_metrics *m);
+/* After fs_metrics_commit() succeeded: tell fs_cmd_replace_fork's parent to rename (a no-op without a fork). */
+void fs_cmd_replace_done(void);
 
 #endif

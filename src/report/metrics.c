@@ -274,7 +274,8 @@ fs_metrics_commit(struct fs_metrics *m, const struct fs_metrics_run *run, char *
 		snprintf(err, errlen, "%s: %s", m->tmp, strerror(errno));
 		rc = -1;
 	}
-	if (rc == 0 && rename(m->tmp, m->path) != 0) {
+	/* path == tmp: the caller renames it (a privileged parent, src/cmd/confine.h fs_cmd_replace_fork). */
+	if (rc == 0 && strcmp(m->tmp, m->path) != 0 && rename(m->tmp, m->path) != 0) {
 		snprintf(err, errlen, "%s: cannot replace it: %s", m->path, strerror(errno));
 		rc = -1;
 	}

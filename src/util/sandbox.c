@@ -75,6 +75,9 @@ rights(unsigned access, bool dir)
 	if ((access & FS_SB_DATA_DIR) && dir)
 		r |= LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_WRITE_FILE |
 		    LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE;
+	/* rename(2) within a directory needs MAKE_REG (the new name) and REMOVE_FILE (the old one, and a file replaced). */
+	if ((access & FS_SB_RENAME_IN) && dir)
+		r |= LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE;
 	return dir ? r : r & LL_FILE_RIGHTS;
 }
 
