@@ -483,7 +483,8 @@ drop_duplicates(struct csv *c, struct fs_policyfile *pf, const int *lines)
 		for (k = 0; k < pf->partners[i].nadditional; k++)
 			v[n++] = (struct fs_pf_claim){ pf->partners[i].additional[k], i, k };
 	}
-	qsort(v, n, sizeof(*v), fs_pf_claim_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), fs_pf_claim_cmp);
 	for (g = 0; g < n; g = h) {
 		for (h = g + 1; h < n && strcmp(v[h].name, v[g].name) == 0; h++)
 			;

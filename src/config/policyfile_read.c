@@ -618,7 +618,8 @@ cross_check(struct ctx *c)
 		for (k = 0; k < pf->partners[i].nadditional; k++)
 			v[n++] = (struct fs_pf_claim){ pf->partners[i].additional[k], i, k };
 	}
-	qsort(v, n, sizeof(*v), fs_pf_claim_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), fs_pf_claim_cmp);
 	for (g = 0; g < n; g = h) {
 		for (h = g + 1; h < n && strcmp(v[h].name, v[g].name) == 0; h++)
 			;
@@ -678,7 +679,8 @@ finish(struct ctx *c, int rc, struct fs_policyfile **out, char *err, size_t errl
 		return 0;
 	}
 	/* A stable sort: line order, and in a line the order found. */
-	qsort(c->errs, c->nerrs, sizeof(c->errs[0]), cmp_err);
+	if (c->nerrs > 1)
+		qsort(c->errs, c->nerrs, sizeof(c->errs[0]), cmp_err);
 	if (errlen > 0)
 		err[0] = '\0';
 	for (i = 0; i < c->nerrs && used + 1 < errlen; i++) {

@@ -395,7 +395,8 @@ srv_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	}
 	for (r = reply, i = 0; r != NULL; r = r->next)
 		sorted[i++] = r;
-	qsort(sorted, total, sizeof(*sorted), srv_cmp);
+	if (total > 1)
+		qsort(sorted, total, sizeof(*sorted), srv_cmp);
 	for (i = 0; i < total && n < MAX_SRV; i++) {
 		snprintf(recs[n].target, sizeof(recs[n].target), "%s", sorted[i]->host);
 		recs[n].port = sorted[i]->port;

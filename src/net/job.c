@@ -308,7 +308,8 @@ srv_done(void *ud, int status, const char *err, const struct fs_srv_rec *recs, u
 	if (!j->ev.dns.srv_found && !j->ev.dns.srv_tls_found && !j->ev.dns.srv_dot &&
 	    j->ev.dns.srv_dnssec != FS_DNSSEC_BOGUS)  /* never the fallback of a bogus answer, as if NXDOMAIN */
 		add_target(j, j->ev.domain_ascii, 5269, 0, 0, FS_SRC_FALLBACK, false);
-	qsort(j->targets, j->ntargets, sizeof(j->targets[0]), target_cmp);
+	if (j->ntargets > 1)
+		qsort(j->targets, j->ntargets, sizeof(j->targets[0]), target_cmp);
 	resolve_targets(j);
 }
 

@@ -178,7 +178,8 @@ export_rows_make(const struct fs_report_doc *doc, struct export_rows *out)
 		out->v[i].index = i;
 	}
 	out->n = doc->n;
-	qsort(out->v, out->n, sizeof(*out->v), row_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), row_cmp);
 	return 0;
 }
 

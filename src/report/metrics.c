@@ -236,7 +236,8 @@ write_run(FILE *f, const struct fs_metrics *m, const struct fs_metrics_run *run)
 int
 fs_metrics_write(FILE *f, struct fs_metrics *m, const struct fs_metrics_run *run)
 {
-	qsort(m->v, m->n, sizeof(*m->v), by_domain);
+	if (m->n > 1)
+		qsort(m->v, m->n, sizeof(*m->v), by_domain);
 	write_states(f, m);
 	per_partner(f, m, "fedscan_partner_expectation_mismatch",
 	    "1 when the audit contradicts what the policy file expects of the partner (fedscan.conf(5)).", v_expect,

@@ -275,7 +275,8 @@ fs_nagios_print(FILE *f, struct fs_nagios *ng, const char *problem)
 	size_t counts[4] = { 0 }, i;
 	int state = FS_PLUGIN_OK;
 
-	qsort(ng->v, ng->n, sizeof(*ng->v), partner_cmp);
+	if (ng->n > 1)
+		qsort(ng->v, ng->n, sizeof(*ng->v), partner_cmp);
 	for (i = 0; i < ng->n; i++) {
 		state = fs_nagios_worse(state, ng->v[i].state);
 		counts[ng->v[i].state]++;
