@@ -79,6 +79,8 @@ int fs_cmd_prune(struct fs_cli *cli);
  * create one. 0, or FS_EXIT_ERROR after a message. */
 struct fs_store;
 int fs_cmd_open_store(struct fs_cli *cli, bool must_exist, struct fs_store **out);
+/* Open an existing database, then give up root and confine the process (report, diff, history, prune); 0 or an exit status. */
+int fs_cmd_open_store_read(struct fs_cli *cli, struct fs_store **out);
 /* A SCAN argument (cmd_report.c): a scan number (as `fedscan history` lists them). 0, or FS_EXIT_USAGE after a
  * message. */
 int fs_cmd_scan_id(const char *cmd, const char *arg, int64_t *id);

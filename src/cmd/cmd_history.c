@@ -9,7 +9,6 @@
 #include "fedscan/report.h"
 #include "fedscan/store.h"
 #include "cli.h"
-#include "confine.h"
 
 static const char *
 str(const json_t *o, const char *k)
@@ -89,13 +88,8 @@ fs_cmd_history(struct fs_cli *cli)
 		fputs("fedscan: history: reads the database; --no-db leaves nothing to show\n", stderr);
 		return FS_EXIT_USAGE;
 	}
-	if ((rc = fs_cmd_open_store(cli, true, &st)) != 0)
+	if ((rc = fs_cmd_open_store_read(cli, &st)) != 0)
 		return rc;
-	/* What the database holds came from partners once: read it as --user, inside the sandbox. */
-	if (fs_cmd_confine(cli, &(struct fs_confine){ .store = true }) != 0) {
-		fs_store_close(st);
-		return FS_EXIT_ERROR;
-	}
 	if (cli->nargs == 0) {
 		rc = list_scans(cli, st);
 		fs_store_close(st);

@@ -6,6 +6,7 @@
 #include "fedscan/log.h"
 #include "fedscan/store.h"
 #include "cli.h"
+#include "confine.h"
 
 int
 fs_cmd_open_store(struct fs_cli *cli, bool must_exist, struct fs_store **out)
@@ -23,6 +24,22 @@ fs_cmd_open_store(struct fs_cli *cli, bool must_exist, struct fs_store **out)
 	}
 	if (fs_store_open(db, out, err, sizeof(err)) != 0) {
 		fs_error("%s", err);
+		return FS_EXIT_ERROR;
+	}
+	return 0;
+}
+
+int
+fs_cmd_open_store_read(struct fs_cli *cli, struct fs_store **out)
+{
+	int rc;
+
+	if ((rc = fs_cmd_open_store(cli, true, out)) != 0)
+		return rc;
+	/* What the database holds came from partners once: read it as --user, inside the sandbox. */
+	if (fs_cmd_confine(cli, &(struct fs_confine){ .store = true }) != 0) {
+		fs_store_close(*out);
+		*out = NULL;
 		return FS_EXIT_ERROR;
 	}
 	return 0;
