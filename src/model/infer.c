@@ -726,8 +726,10 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		}
 		nreach++;
 		r->reachable = true;
-		for (k = 0; k < e.nproofs && r->nproofs < FS_CONN_KIND_LAST; k++)
+		for (k = 0; k < e.nproofs && r->nproofs < FS_CONN_KIND_LAST; k++) {
+			r->proof_ms[r->nproofs] = e.proof_ms[k];
 			memcpy(r->proofs[r->nproofs++], e.proofs[k], sizeof(r->proofs[0]));
+		}
 		if (e.broke[0] != '\0' && nbroke++ == 0)
 			memcpy(r->broke, e.broke, sizeof(r->broke));
 		r->from_refused |= e.from_refused;
