@@ -972,7 +972,18 @@ def demo(argv):
 
     class _E:
         dir = d
-    dns = Dnsmasq(_E, "127.0.0.1")
+    # "--listen" without an address: the demo's listener on a free port of 127.0.0.1, published as scanner.test's
+    # SRV target so that Prosody connects back to it (authoritative mode: the session proof's answers arrive there).
+    srv_rr, hosts = [], []
+    argv = list(argv)
+    if "--listen" in argv:
+        i = argv.index("--listen")
+        if i + 1 == len(argv) or argv[i + 1].startswith("-"):
+            lport = free_port("127.0.0.1")
+            argv.insert(i + 1, "127.0.0.1:%d" % lport)
+            srv_rr = [("_xmpp-server._tcp." + SCANNER, "listener." + SCANNER, lport, 0, 5)]
+            hosts = [("listener." + SCANNER, "127.0.0.1")]
+    dns = Dnsmasq(_E, "127.0.0.1", srv=srv_rr, hosts=hosts)
     srv = Prosody(_E, "demo", {dom: (crt, key)}, ["127.0.0.1"], require_encryption=True, secure_auth=False,
                   dialback=True, cafile=ca.cert, resolver="%s@%d" % (dns.addr, dns.port))
     binary = fedscan_binary()
