@@ -252,7 +252,7 @@ infer_tls(struct ep_ctx *x)
 		} else if (fs_ev_db_pending(db)) {
 			r->s.tls = FS_LEVEL_OPTIONAL;
 			r->tls_conf = FS_CONF_MEDIUM;
-			x->tls_by_pending = true;
+			x->tls_pend = true;
 			line(r, "T7: %s offers STARTTLS without <required/>; dialback without TLS was accepted for "
 			    "verification (%s)", x->where, db_words(db, b, sizeof(b)));
 		} else if (db_refused(db)) {

@@ -152,12 +152,8 @@ infer_calibrate(struct ep_ctx *x)
 			r->sasl_conf = FS_CONF_MEDIUM;  /* S0 follows from T1 */
 		FS_EV_APPEND(what, "TLS (plain dialback answered, not only the features read),");
 	}
-	/*
-	 * T7 reads an unfinished plain dialback as "accepted without TLS"; a partner may still refuse it once the
-	 * verification is done (Prosody's s2s_secure_domains: <policy-violation/>, then T5 with --listen).
-	 */
-	if (x->tls_by_pending)
-		FS_EV_APPEND(what, "TLS (whether the plain dialback is refused once verified),");
+	if (x->tls_pend)
+		FS_EV_APPEND(what, "TLS (dialback without TLS verified, not only begun),");
 	if (x->db_pend && !x->db_true) {
 		if (r->dialback_conf > FS_CONF_MEDIUM)
 			r->dialback_conf = FS_CONF_MEDIUM;
