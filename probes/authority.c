@@ -22,6 +22,7 @@ struct fs_authority {
 	char peer[FS_EV_TEXT];   /* the partner: 'from' of its stream header */
 	char id[40];             /* our stream id for the current stream */
 	unsigned stanzas;        /* elements we did not act on */
+	long now;                /* the engine's clock at the event being handled (fs_pev.now_ms) */
 	fs_trace_fn trace;       /* state changes, for -vv (NULL: none) */
 	void *trace_ud;
 };
@@ -204,6 +205,7 @@ on_ping_answer(struct fs_authority *a, const struct fs_xml_elem *el)
 	ans = &a->ev->answers[a->ev->nanswers++];
 	FS_EV_SET(ans->id, id);
 	FS_EV_SET(ans->answer, type);
+	ans->at = a->now;
 	if ((err = fs_xml_child(el, NULL, "error")) != NULL)
 		for (c = err->children; c != NULL; c = c->next)
 			if (strcmp(c->ns, NS_STANZA_ERRORS) == 0 && strcmp(c->name, "text") != 0)
@@ -259,6 +261,7 @@ fs_authority_event(struct fs_authority *a, const struct fs_pev *e, struct fs_act
 {
 	if (a->state == A_DONE)
 		return;
+	a->now = e->now_ms;
 	switch (e->type) {
 	case FS_PEV_CONNECTED:
 		break;

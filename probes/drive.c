@@ -38,6 +38,7 @@ struct fs_drive {
 	char *buf;
 	size_t used, capbuf;
 	bool taken;                  /* the caller holds a view of the queue: empty it before adding */
+	long now_ms;                 /* the engine's clock, stamped on every event (fs_drive_clock) */
 };
 
 static void
@@ -205,7 +206,8 @@ xml_forward(struct fs_drive *d, const struct fs_pev *e)
 static void
 xml_open(void *ud, const struct fs_xml_stream_header *hdr)
 {
-	struct fs_pev e = { .type = FS_PEV_STREAM_OPEN, .hdr = hdr };
+	struct fs_drive *d = ud;
+	struct fs_pev e = { .type = FS_PEV_STREAM_OPEN, .hdr = hdr, .now_ms = d->now_ms };
 
 	xml_forward(ud, &e);
 }
@@ -213,7 +215,8 @@ xml_open(void *ud, const struct fs_xml_stream_header *hdr)
 static void
 xml_element(void *ud, const struct fs_xml_elem *el)
 {
-	struct fs_pev e = { .type = FS_PEV_ELEMENT, .el = el };
+	struct fs_drive *d = ud;
+	struct fs_pev e = { .type = FS_PEV_ELEMENT, .el = el, .now_ms = d->now_ms };
 
 	xml_forward(ud, &e);
 }
@@ -221,7 +224,8 @@ xml_element(void *ud, const struct fs_xml_elem *el)
 static void
 xml_close(void *ud)
 {
-	struct fs_pev e = { .type = FS_PEV_STREAM_CLOSE };
+	struct fs_drive *d = ud;
+	struct fs_pev e = { .type = FS_PEV_STREAM_CLOSE, .now_ms = d->now_ms };
 
 	xml_forward(ud, &e);
 }
@@ -311,7 +315,7 @@ fs_drive_free(struct fs_drive *d)
 int
 fs_drive_feed(struct fs_drive *d, const char *buf, size_t len, size_t *used)
 {
-	struct fs_pev err = { .type = FS_PEV_XML_ERROR };
+	struct fs_pev err = { .type = FS_PEV_XML_ERROR, .now_ms = d->now_ms };
 	size_t off = 0, u;
 	int r = 0;
 
@@ -341,7 +345,7 @@ fs_drive_feed(struct fs_drive *d, const char *buf, size_t len, size_t *used)
 int
 fs_drive_event(struct fs_drive *d, enum fs_pev_type type, const char *reason)
 {
-	struct fs_pev e = { .type = type, .reason = reason };
+	struct fs_pev e = { .type = type, .reason = reason, .now_ms = d->now_ms };
 
 	if (type == FS_PEV_STREAM_OPEN || type == FS_PEV_ELEMENT || type == FS_PEV_STREAM_CLOSE ||
 	    (unsigned)type >= FS_PEV_LAST)
@@ -352,9 +356,15 @@ fs_drive_event(struct fs_drive *d, enum fs_pev_type type, const char *reason)
 int
 fs_drive_quiet(struct fs_drive *d, long grace_ms)
 {
-	struct fs_pev e = { .type = FS_PEV_QUIET, .grace_ms = grace_ms };
+	struct fs_pev e = { .type = FS_PEV_QUIET, .grace_ms = grace_ms, .now_ms = d->now_ms };
 
 	return deliver(d, &e);
+}
+
+void
+fs_drive_clock(struct fs_drive *d, long now_ms)
+{
+	d->now_ms = now_ms;
 }
 
 void

@@ -40,6 +40,7 @@ struct fs_session {
 	enum phase phase;
 	bool tls;         /* TLS is up on this connection */
 	bool headered;    /* the current stream's header arrived */
+	long now;         /* the engine's clock at the event being handled (fs_pev.now_ms) */
 	fs_trace_fn trace;  /* state changes, for -vv (NULL: none) */
 	void *trace_ud;
 };
@@ -226,6 +227,7 @@ send_proof(struct fs_session *s, struct fs_actions *out, const char *method)
 	if (n < 0 || (size_t)n >= sizeof(buf) || fs_act_send(out, buf, (size_t)n) != 0)
 		goto out;
 	p->result = FS_PROOF_NO_ANSWER;
+	p->sent_at = s->now;
 	set_state(s, ST_PROOF);
 	fs_act_push(out, FS_ACT_QUIET);
 	return;
@@ -245,6 +247,7 @@ on_proof_iq(struct fs_session *s, const struct fs_xml_elem *el, struct fs_action
 	    (strcmp(type, "result") != 0 && strcmp(type, "error") != 0))
 		return;
 	p->result = FS_PROOF_ANSWERED;
+	p->answer_ms = s->now - p->sent_at > 0 ? s->now - p->sent_at : 1;  /* 0 would say "not timed" */
 	FS_EV_SET(p->answer, type);
 	if ((err = fs_xml_child(el, NULL, "error")) != NULL)
 		for (c = err->children; c != NULL; c = c->next)
@@ -506,6 +509,7 @@ fs_session_event(struct fs_session *s, const struct fs_pev *e, struct fs_actions
 
 	if (s->state == ST_DONE)
 		return;
+	s->now = e->now_ms;
 	switch (e->type) {
 	case FS_PEV_CONNECTED:
 		ev->connected = true;

@@ -3,6 +3,8 @@
 # secure_auth off), audited by fedscan with a throwaway test CA and a client certificate for scanner.test:
 #   tests/demo.sh            text report
 #   tests/demo.sh --json     any further arguments go to "fedscan check"
+#   tests/demo.sh --listen   authoritative mode: a listener on a free port of 127.0.0.1, published as scanner.test's
+#                            SRV target, so Prosody connects back and answers the session proof there
 # It makes a temporary directory, a test CA and a certificate, starts Prosody on 127.0.0.1 (a free port) and runs
 #   $FEDSCAN check demo.fedscan.test --connect 127.0.0.1:PORT --ca-file CA --from scanner.test \
 #       --client-cert C --client-key K --no-db "$@"

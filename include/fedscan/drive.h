@@ -53,6 +53,9 @@ int fs_drive_feed(struct fs_drive *d, const char *buf, size_t len, size_t *used)
 int fs_drive_event(struct fs_drive *d, enum fs_pev_type type, const char *reason);
 /* Deliver FS_PEV_QUIET: the peer said nothing for grace_ms after FS_ACT_QUIET. 0, or -1 (out of memory). */
 int fs_drive_quiet(struct fs_drive *d, long grace_ms);
+/* The engine's clock (ms on one monotonic clock for the whole run) for the events that follow; the session times
+ * what it measures (the session proof's answer) with it and never reads a clock itself. */
+void fs_drive_clock(struct fs_drive *d, long now_ms);
 /* Take the queued actions: out views them until the next call on d; the queue is then empty. */
 void fs_drive_take(struct fs_drive *d, struct fs_drive_acts *out);
 

@@ -136,6 +136,9 @@ struct fs_proof_ev {
 	char condition[FS_EV_SHORT];  /* the stanza or stream error condition */
 	char text[FS_EV_TEXT];
 	long wait_ms;                 /* FS_PROOF_NO_ANSWER: how long we waited */
+	long answer_ms;               /* from sending the ping to its answer, on our stream or the listener's,
+	                                 rounded up to whole ms (0: no answer timed) */
+	long sent_at;                 /* the engine's clock (fs_pev.now_ms) when the ping was sent; never recorded */
 };
 
 /* Everything one connection saw. */
@@ -251,6 +254,7 @@ struct fs_outbound_ev {
 		char id[FS_EV_SHORT];
 		char answer[FS_EV_SHORT];     /* "result" or "error" */
 		char condition[FS_EV_SHORT];
+		long at;                      /* the engine's clock (fs_pev.now_ms) when it arrived; never recorded */
 	} answers[FS_CONN_KIND_LAST];
 };
 
@@ -297,6 +301,8 @@ struct fs_endpoint_ev *fs_domain_ev_add_endpoint(struct fs_domain_ev *d);
 /* Free what a domain's evidence owns (not the struct itself); NULL is allowed. */
 void fs_domain_ev_clear(struct fs_domain_ev *d);
 
+/* Time each ping the listener saw answered (proof.answer_ms, from the engine's clock); at the end of an audit. */
+void fs_domain_ev_time_proofs(struct fs_domain_ev *d);
 /* Add one inbound connection's observations to a partner's outbound evidence. */
 void fs_outbound_merge(struct fs_outbound_ev *dst, const struct fs_outbound_ev *src);
 

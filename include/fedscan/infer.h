@@ -65,10 +65,11 @@ struct fs_inference {
 	enum fs_problem_code problem_codes[FS_INFER_PROBLEMS];
 	char error[FS_EV_TEXT];                      /* why no setting could be inferred */
 	char broke[FS_EV_TEXT];      /* every attempt broke before an answer: the first break, where and when */
-	char refusal[FS_EV_TEXT];
+	char refusal[FS_EV_TEXT];    /* with from_refused: "the partner refuses FROM by policy (its words)" */
 	char listen_hint[FS_EV_TEXT];/* sink mode: what --listen would prove ("" when nothing) */
 	unsigned nproofs;            /* one per connection that sent the session proof, in plan order */
-	char proofs[FS_CONN_KIND_LAST][FS_EV_TEXT];  /* "SASL over TLS: ping answered (iq error service-unavailable)" */    /* with from_refused: "the partner refuses FROM by policy (its words)" */
+	char proofs[FS_CONN_KIND_LAST][FS_EV_TEXT];  /* "SASL over TLS: ping answered (iq error service-unavailable)" */
+	long proof_ms[FS_CONN_KIND_LAST];  /* per proof: ms from the ping to its answer (P1), 0 when not timed */
 };
 
 /*

@@ -29,6 +29,7 @@ struct fs_pev {
 	const struct fs_xml_elem *el;
 	const char *reason;
 	long grace_ms;         /* FS_PEV_QUIET: how long the peer was silent */
+	long now_ms;           /* the engine's clock (ms, one monotonic clock per run): probes never read clocks */
 };
 
 /* What the probe wants the engine to do, in order. */

@@ -125,6 +125,40 @@ fs_proof_name(enum fs_proof_result r)
 	return (unsigned)r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
 }
 
+/* One ping's time from the clock readings of its send and its answer: never 0, which says "not timed". */
+static long
+round_trip(long sent, long at)
+{
+	return at - sent > 0 ? at - sent : 1;
+}
+
+/*
+ * The answer to a ping comes on the partner's own stream, to our listener (doc/inference-rules.md#p1), so its
+ * time is known only once both connections are over: each ping takes the first answer with its id that arrived
+ * after it was sent and that no other ping took.
+ */
+void
+fs_domain_ev_time_proofs(struct fs_domain_ev *d)
+{
+	const struct fs_outbound_ev *ob = &d->outbound;
+	bool taken[FS_CONN_KIND_LAST] = { false };
+	struct fs_proof_ev *p;
+	unsigned e, k, i;
+
+	for (e = 0; e < d->nendpoints; e++)
+		for (k = 0; k < FS_CONN_KIND_LAST; k++) {
+			p = &d->endpoints[e].conns[k].proof;
+			if (!d->endpoints[e].conns[k].attempted || p->result == FS_PROOF_NOT_SENT || p->answer_ms > 0)
+				continue;
+			for (i = 0; i < ob->nanswers && i < FS_CONN_KIND_LAST; i++)
+				if (!taken[i] && strcmp(ob->answers[i].id, p->id) == 0 && ob->answers[i].at >= p->sent_at) {
+					taken[i] = true;
+					p->answer_ms = round_trip(p->sent_at, ob->answers[i].at);
+					break;
+				}
+		}
+}
+
 void
 fs_outbound_merge(struct fs_outbound_ev *dst, const struct fs_outbound_ev *src)
 {

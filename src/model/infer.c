@@ -252,6 +252,7 @@ infer_tls(struct ep_ctx *x)
 		} else if (fs_ev_db_pending(db)) {
 			r->s.tls = FS_LEVEL_OPTIONAL;
 			r->tls_conf = FS_CONF_MEDIUM;
+			x->tls_pend = true;
 			line(r, "T7: %s offers STARTTLS without <required/>; dialback without TLS was accepted for "
 			    "verification (%s)", x->where, db_words(db, b, sizeof(b)));
 		} else if (db_refused(db)) {
@@ -725,8 +726,10 @@ fs_infer_domain_from(const struct fs_domain_ev *d, const struct fs_inference *ep
 		}
 		nreach++;
 		r->reachable = true;
-		for (k = 0; k < e.nproofs && r->nproofs < FS_CONN_KIND_LAST; k++)
+		for (k = 0; k < e.nproofs && r->nproofs < FS_CONN_KIND_LAST; k++) {
+			r->proof_ms[r->nproofs] = e.proof_ms[k];
 			memcpy(r->proofs[r->nproofs++], e.proofs[k], sizeof(r->proofs[0]));
+		}
 		if (e.broke[0] != '\0' && nbroke++ == 0)
 			memcpy(r->broke, e.broke, sizeof(r->broke));
 		r->from_refused |= e.from_refused;

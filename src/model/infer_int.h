@@ -19,6 +19,7 @@ struct ep_ctx {
 	bool have_cert, any_feature_db, any_db_ns;
 	bool db_true, db_false_tls, db_false_plain, db_pend, db_any_sent;  /* what the db:result answers showed */
 	bool tls_by_ad;                            /* TLS was decided by the features alone (T1, T3, T4) */
+	bool tls_pend;                             /* TLS Optional rests on a plain dialback still pending (T7) */
 	char where[FS_EV_TEXT];
 	struct fs_inference *r;
 };

@@ -59,8 +59,11 @@ infer_proof_lines(struct ep_ctx *x)
 			    "goes to %s: only --listen sees it)", c->proof.method, x->d->params.from);
 			infer_line(r, "P3: %s: %s", w, b);
 		}
-		if (r->nproofs < FS_CONN_KIND_LAST)
+		if (r->nproofs < FS_CONN_KIND_LAST) {
+			/* The time stays out of the words: they read the same from run to run (P1). */
+			r->proof_ms[r->nproofs] = c->proof.result == FS_PROOF_ANSWERED || a != NULL ? c->proof.answer_ms : 0;
 			FS_EV_SET(r->proofs[r->nproofs++], b);
+		}
 	}
 }
 
@@ -149,6 +152,8 @@ infer_calibrate(struct ep_ctx *x)
 			r->sasl_conf = FS_CONF_MEDIUM;  /* S0 follows from T1 */
 		FS_EV_APPEND(what, "TLS (plain dialback answered, not only the features read),");
 	}
+	if (x->tls_pend)
+		FS_EV_APPEND(what, "TLS (dialback without TLS verified, not only begun),");
 	if (x->db_pend && !x->db_true) {
 		if (r->dialback_conf > FS_CONF_MEDIUM)
 			r->dialback_conf = FS_CONF_MEDIUM;

@@ -17,6 +17,7 @@
 #include "net/reach.h"
 
 static void conn_step(struct conn *c);
+static struct fs_drive *clocked(struct conn *c);
 static void on_quiet(evutil_socket_t fd, short what, void *arg);
 
 long
@@ -26,6 +27,14 @@ ms_since(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* The connection's driver, told the run's clock first: the probes time the session proof with it (probe.h). */
+static struct fs_drive *
+clocked(struct conn *c)
+{
+	fs_drive_clock(c->drv, ms_since(&c->e->t0));
+	return c->drv;
 }
 
 static void
@@ -279,7 +288,7 @@ deliver(struct conn *c, enum fs_pev_type type, const char *reason)
 {
 	if (c->st == C_CLOSED)
 		return;
-	after_drive(c, fs_drive_event(c->drv, type, reason));
+	after_drive(c, fs_drive_event(clocked(c), type, reason));
 }
 
 /* State changes of the driver and its session, at -vv. */
@@ -343,7 +352,7 @@ do_read(struct conn *c)
 			conn_close(c);
 			return;
 		}
-		after_drive(c, fs_drive_feed(c->drv, buf, (size_t)n, &used));
+		after_drive(c, fs_drive_feed(clocked(c), buf, (size_t)n, &used));
 	}
 }
 
@@ -439,7 +448,7 @@ on_quiet(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 
 	if (c->st == C_OPEN)
-		after_drive(c, fs_drive_quiet(c->drv, c->quiet_ms));
+		after_drive(c, fs_drive_quiet(clocked(c), c->quiet_ms));
 	conn_after(c);
 }
 

@@ -32,6 +32,7 @@ fs_engine_new(const struct fs_engine_opts *opts, fs_domain_done_cb cb, void *ud,
 	fit_concurrency(e);
 	e->cb = cb;
 	e->ud = ud;
+	clock_gettime(CLOCK_MONOTONIC, &e->t0);
 	e->lfd = -1;
 	TAILQ_INIT(&e->jobs);
 	TAILQ_INIT(&e->inbound);

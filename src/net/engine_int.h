@@ -99,6 +99,7 @@ struct fs_engine {
 	size_t nfixed;
 	unsigned running;
 	bool stopping;
+	struct timespec t0;      /* the run's clock starts here: fs_drive_clock() gets the ms since */
 	struct event *sigint, *sigterm;
 	TAILQ_HEAD(, job) jobs;
 	/* Authoritative mode (--listen): our dialback secret, the listener, and its inbound connections. */

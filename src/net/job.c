@@ -44,6 +44,7 @@ job_maybe_done(struct job *j)
 		if (ic->job == j)
 			inbound_destroy(ic);
 	}
+	fs_domain_ev_time_proofs(&j->ev);
 	j->ev.duration_ms = ms_since(&j->t0);
 	j->ev.interrupted = e->stopping;
 	TAILQ_REMOVE(&e->jobs, j, link);

@@ -7,7 +7,8 @@
 /* F_FLAG: a bool written only when true, so records from before it existed and records without it read alike. */
 /* F_OSTR: a string written only when not empty, for the same reason. */
 /* F_OSUB: a struct written only when some byte of it is set (the session proof: absent when never sent). */
-enum ftype { F_BOOL, F_FLAG, F_INT, F_LONG, F_I64, F_STR, F_OSTR, F_ENUM, F_SUB, F_OSUB };
+/* F_OLONG: a long written only when positive (a time measured; 0 is "not measured"). */
+enum ftype { F_BOOL, F_FLAG, F_INT, F_LONG, F_I64, F_STR, F_OSTR, F_ENUM, F_SUB, F_OSUB, F_OLONG };
 
 struct fdef {
 	const char *name;
@@ -27,6 +28,7 @@ struct fdef {
 #define FE(s, f, n) { #f, F_ENUM, offsetof(s, f), sizeof(((s *)0)->f), NULL, n }
 #define FSUB(s, f, t) { #f, F_SUB, offsetof(s, f), sizeof(((s *)0)->f), t, NULL }
 #define FOSUB(s, f, t) { #f, F_OSUB, offsetof(s, f), sizeof(((s *)0)->f), t, NULL }
+#define FOL(s, f) { #f, F_OLONG, offsetof(s, f), sizeof(((s *)0)->f), NULL, NULL }
 #define FEND { NULL, F_BOOL, 0, 0, NULL, NULL }
 
 static const char *const kind_names[] = { "starttls", "plain", "direct-tls", "starttls-nocert", "dialback-cert", NULL };
@@ -80,7 +82,7 @@ static const char *const proof_names[] = { "not-sent", "answered", "refused", "c
 static const struct fdef proof_f[] = {
 	FE(struct fs_proof_ev, result, proof_names), FS(struct fs_proof_ev, method), FS(struct fs_proof_ev, id),
 	FS(struct fs_proof_ev, answer), FS(struct fs_proof_ev, condition), FS(struct fs_proof_ev, text),
-	FL(struct fs_proof_ev, wait_ms), FEND
+	FL(struct fs_proof_ev, wait_ms), FOL(struct fs_proof_ev, answer_ms), FEND
 };
 
 static const struct fdef conn_f[] = {
@@ -143,6 +145,11 @@ to_json(const struct fdef *t, const void *base)
 			break;
 		case F_INT: v = json_integer(*(const int *)p); break;
 		case F_LONG: v = json_integer(*(const long *)p); break;
+		case F_OLONG:
+			if (*(const long *)p <= 0)
+				continue;
+			v = json_integer(*(const long *)p);
+			break;
 		case F_I64: v = json_integer(*(const int64_t *)p); break;
 		case F_STR: v = fs_json_string_lossy(p); break;
 		case F_OSTR:
@@ -189,7 +196,8 @@ from_json(const struct fdef *t, const json_t *o, void *base)
 		case F_BOOL:
 		case F_FLAG: if (json_is_boolean(v)) *(bool *)p = json_is_true(v); break;
 		case F_INT: if (json_is_integer(v)) *(int *)p = (int)json_integer_value(v); break;
-		case F_LONG: if (json_is_integer(v)) *(long *)p = (long)json_integer_value(v); break;
+		case F_LONG:
+		case F_OLONG: if (json_is_integer(v)) *(long *)p = (long)json_integer_value(v); break;
 		case F_I64: if (json_is_integer(v)) *(int64_t *)p = (int64_t)json_integer_value(v); break;
 		case F_STR:
 		case F_OSTR: if (json_is_string(v)) fs_ev_set(p, t->size, json_string_value(v)); break;

@@ -364,6 +364,28 @@ source_parse(const char *s, enum fs_ep_source *out)
 	return -1;
 }
 
+/*
+ * The proofs' times, re-read from the connections as recorded (connections[].proof.answer_ms): the proof lines
+ * are those of the connections that sent a ping, in plan order (src/model/infer_proof.c), as the record lists them.
+ */
+static void
+proof_ms_read(const json_t *conns, struct fs_inference *eff)
+{
+	const json_t *cn, *p, *ms;
+	unsigned n = 0;
+	size_t k;
+
+	json_array_foreach(conns, k, cn) {
+		p = json_object_get(cn, "proof");
+		if (!json_is_object(p) || strcmp(jstr(p, "result"), "not-sent") == 0)
+			continue;
+		if (n >= eff->nproofs)
+			break;
+		ms = json_object_get(p, "answer_ms");
+		eff->proof_ms[n++] = json_is_integer(ms) && json_integer_value(ms) > 0 ? (long)json_integer_value(ms) : 0;
+	}
+}
+
 /* The endpoint's TLS facts, re-read from its evidence record exactly as fs_assess() reads them from evidence. */
 static void
 tls_facts_read(const json_t *conns, struct fs_tls_facts *t)
@@ -430,6 +452,7 @@ endpoint_read(const json_t *o, struct fs_endpoint_assess *e, char *err, size_t e
 		e->keys |= FS_K_CONNECTIONS;
 		e->record = json_incref((json_t *)conns);
 		tls_facts_read(conns, &e->tls);
+		proof_ms_read(conns, &e->eff);
 	}
 	return 0;
 }

@@ -198,6 +198,8 @@ endpoint_text(FILE *f, const struct fs_endpoint_assess *e)
 	for (i = 0; i < e->eff.nproofs && i < FS_CONN_KIND_LAST; i++) {
 		fputs("    proof: ", f);
 		put(f, e->eff.proofs[i]);
+		if (e->eff.proof_ms[i] > 0)
+			fprintf(f, " in %ld ms", e->eff.proof_ms[i]);
 		fputc('\n', f);
 	}
 }

@@ -15,11 +15,12 @@
  * scans of an unchanged Prosody (bench/README.md, "What varies between two runs"): the peer's stream ids
  * (random per stream, RFC 6120 section 4.7.3), our TCP source port in "stream", the timings, and the byte
  * counts (which follow the lengths of ids and keys). Vary arrays are positional: append only, never reorder.
- * The SQL views domains and connections (db/migrations/004_content_addressed.sql) list the same paths.
+ * The session proof's time (proof.answer_ms) joined in schema 5. The SQL views domains and connections
+ * (db/migrations/004_content_addressed.sql, 005_proof_time.sql) list the same paths.
  */
 static const char *const evidence_paths[] = {
 	"pre.id", "post.id", "post_sasl.id", "duration_ms", "stream", "bytes_in", "bytes_out",
-	"dialback.wait_ms", "dialback.grace_ms", NULL
+	"dialback.wait_ms", "dialback.grace_ms", "proof.answer_ms", NULL
 };
 static const char *const result_paths[] = { "duration_ms", NULL };
 

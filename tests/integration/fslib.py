@@ -481,10 +481,12 @@ class Prosody:
     dialback=False: modules_disabled = {"dialback"}; tls=False: modules_disabled = {"tls"}.
     cafile: trusted for peers' (fedscan's) client certificates, via global s2s_ssl.
     resolver: "ADDR@PORT" for libunbound (our dnsmasq), so nothing leaves loopback.
+    extra: {option: value} global options written after the others, such as per-peer policies
+           (s2s_insecure_domains, s2s_secure_domains: lists of peer domains).
     """
 
     def __init__(self, env, name, hosts, addrs, require_encryption=True, secure_auth=False, dialback=True,
-                 tls=True, cafile=None, resolver=None, s2s_timeout=4, port=None):
+                 tls=True, cafile=None, resolver=None, s2s_timeout=4, port=None, extra=None):
         self.env = env
         self.name = name
         self.hosts = hosts
@@ -496,7 +498,7 @@ class Prosody:
         self.cfg_path = os.path.join(self.dir, "prosody.cfg.lua")
         self.log = os.path.join(self.dir, "prosody.log")
         self.opts = dict(require_encryption=require_encryption, secure_auth=secure_auth, dialback=dialback, tls=tls,
-                         cafile=cafile, resolver=resolver, s2s_timeout=s2s_timeout)
+                         cafile=cafile, resolver=resolver, s2s_timeout=s2s_timeout, extra=dict(extra or {}))
         self.proc = None
         self.port = port
         self._start()
@@ -540,6 +542,8 @@ class Prosody:
         ]
         if o["cafile"]:
             lines.append("s2s_ssl = { cafile = %s }" % _lua(o["cafile"]))
+        for k, v in o["extra"].items():
+            lines.append("%s = %s" % (k, _lua(v)))
         for domain, (crt, key) in self.hosts.items():
             lines.append("VirtualHost %s" % _lua(domain))
             lines.append("  ssl = { certificate = %s, key = %s }" % (_lua(crt), _lua(key)))
@@ -968,7 +972,18 @@ def demo(argv):
 
     class _E:
         dir = d
-    dns = Dnsmasq(_E, "127.0.0.1")
+    # "--listen" without an address: the demo's listener on a free port of 127.0.0.1, published as scanner.test's
+    # SRV target so that Prosody connects back to it (authoritative mode: the session proof's answers arrive there).
+    srv_rr, hosts = [], []
+    argv = list(argv)
+    if "--listen" in argv:
+        i = argv.index("--listen")
+        if i + 1 == len(argv) or argv[i + 1].startswith("-"):
+            lport = free_port("127.0.0.1")
+            argv.insert(i + 1, "127.0.0.1:%d" % lport)
+            srv_rr = [("_xmpp-server._tcp." + SCANNER, "listener." + SCANNER, lport, 0, 5)]
+            hosts = [("listener." + SCANNER, "127.0.0.1")]
+    dns = Dnsmasq(_E, "127.0.0.1", srv=srv_rr, hosts=hosts)
     srv = Prosody(_E, "demo", {dom: (crt, key)}, ["127.0.0.1"], require_encryption=True, secure_auth=False,
                   dialback=True, cafile=ca.cert, resolver="%s@%d" % (dns.addr, dns.port))
     binary = fedscan_binary()

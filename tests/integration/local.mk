@@ -30,6 +30,8 @@ INTEGRATION_TESTS = \
 	tests/integration/dane.test \
 	tests/integration/ejabberd.test \
 	tests/integration/ejabberd_refusal.test \
+	tests/integration/prosody_peer_policy.test \
+	tests/integration/ejabberd_proof.test \
 	tests/integration/authoritative.test \
 	tests/integration/report_html.test \
 	tests/integration/politeness.test \

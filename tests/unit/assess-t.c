@@ -215,6 +215,89 @@ test_json_round_trip(void)
 	json_decref(j1);
 }
 
+/* The text fs_report_text_partner() prints for a, in buf. */
+static void
+text_of(const struct fs_assessment *a, char *buf, size_t size)
+{
+	FILE *f = fmemopen(buf, size, "w");
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	fs_report_text_partner(f, a, false, 0);
+	fclose(f);
+}
+
+/*
+ * The session proof's time (doc/inference-rules.md#p1, fedscan(1) JSON OUTPUT): a ping sent at 100 on the run's
+ * clock, answered on the partner's own stream to our listener at 112: 12 ms, in the evidence, the assessment,
+ * the text and the JSON, and read back from the JSON as written.
+ */
+static void
+test_proof_time(void)
+{
+	const struct fs_setting local = { FS_LEVEL_REQUIRED, FS_LEVEL_NOTSUPPORTED, FS_DIALBACK_TRUE };
+	struct fs_endpoint_ev *ep;
+	struct fs_conn_ev *c;
+	struct fs_assessment a, b;
+	json_t *j, *conns;
+	char err[256], text[16384];
+
+	reset();
+	D.params.authoritative = true;
+	ep = endpoint("192.0.2.10");
+	tls_required(ep);
+	c = &ep->conns[FS_CONN_STARTTLS];
+	c->proof.result = FS_PROOF_NO_ANSWER;
+	FS_EV_SET(c->proof.method, "TLS Dialback");
+	FS_EV_SET(c->proof.id, "fedscan-ping-starttls");
+	c->proof.sent_at = 100;
+	c->proof.wait_ms = 250;
+	/* The answer to another connection's ping (its id) is not this one's. */
+	D.outbound.nanswers = 2;
+	FS_EV_SET(D.outbound.answers[0].id, "fedscan-ping-plain");
+	FS_EV_SET(D.outbound.answers[0].answer, "result");
+	D.outbound.answers[0].at = 105;
+	FS_EV_SET(D.outbound.answers[1].id, "fedscan-ping-starttls");
+	FS_EV_SET(D.outbound.answers[1].answer, "error");
+	FS_EV_SET(D.outbound.answers[1].condition, "service-unavailable");
+	D.outbound.answers[1].at = 112;
+	fs_domain_ev_time_proofs(&D);
+	is_int(12, c->proof.answer_ms, "proof time: from the ping's send to the listener's answer, on the run's clock");
+
+	ok(fs_assess(&D, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &local, NULL, &a) == 0, "proof time: assessed");
+	is_int(1, a.endpoints[0].eff.nproofs, "proof time: one proof line");
+	is_int(12, a.endpoints[0].eff.proof_ms[0], "proof time: in the typed assessment");
+	text_of(&a, text, sizeof(text));
+	if (!ok(strstr(text, "    proof: TLS Dialback: ping answered (iq error service-unavailable) in 12 ms\n") != NULL,
+	    "proof time: the text line ends with the time"))
+		diag("%s", text);
+	j = fs_assessment_to_json(&a);
+	conns = json_object_get(json_array_get(json_object_get(j, "endpoints"), 0), "connections");
+	is_int(12, (long)json_integer_value(json_object_get(json_object_get(json_array_get(conns, 0), "proof"),
+	    "answer_ms")), "proof time: JSON connections[].proof.answer_ms");
+	ok(fs_assessment_from_json(j, &b, err, sizeof(err)) == 0 && b.endpoints[0].eff.proof_ms[0] == 12,
+	    "proof time: read back from the JSON record");
+	json_decref(j);
+	fs_assessment_clear(&a);
+	fs_assessment_clear(&b);
+
+	/* Not answered: no time, no key, the words alone. */
+	c->proof.answer_ms = 0;
+	D.outbound.nanswers = 0;
+	D.params.authoritative = false;
+	ok(fs_assess(&D, NOW, FS_DEFAULT_EXPIRY_WARN_DAYS, &local, NULL, &a) == 0, "proof unanswered: assessed");
+	text_of(&a, text, sizeof(text));
+	ok(strstr(text, "only --listen sees it)\n") != NULL && strstr(text, " ms\n") == NULL,
+	    "proof unanswered: the P3 words without a time");
+	j = fs_assessment_to_json(&a);
+	conns = json_object_get(json_array_get(json_object_get(j, "endpoints"), 0), "connections");
+	ok(json_object_get(json_object_get(json_array_get(conns, 0), "proof"), "answer_ms") == NULL,
+	    "proof unanswered: no answer_ms key");
+	json_decref(j);
+	fs_assessment_clear(&a);
+}
+
 int
 main(void)
 {
@@ -222,6 +305,7 @@ main(void)
 	test_interrupted_and_passive();
 	test_expectation();
 	test_json_round_trip();
+	test_proof_time();
 	fs_domain_ev_clear(&D);
 	return done_testing();
 }

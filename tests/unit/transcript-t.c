@@ -8,7 +8,7 @@
  *   event connected|tls-up|tls-failed [REASON]|closed [REASON]|timeout [REASON]
  *   recv XML                  one read from the partner (\r \n \t \\ escapes)
  *   clock +DURATION           time passes: the dialback grace and the connection's timeout fire as the engine's
- *                             timers would
+ *                             timers would; every event carries the fake clock, as the engine's carry its own
  *   expect-send TEXT          the next of our writes not yet expected contains TEXT
  *   expect-no-send            every write so far was expected
  *   expect-actions A B ...    the actions so far, in order (SEND STARTTLS RESTART CLOSE QUIET)
@@ -135,6 +135,7 @@ take(struct tr *t, int r)
 static int
 deliver(struct tr *t, enum fs_pev_type type, const char *reason)
 {
+	fs_drive_clock(t->d, t->now);
 	return take(t, fs_drive_event(t->d, type, reason));
 }
 
@@ -290,6 +291,7 @@ recv_line(struct tr *t, const char *v)
 		default: return bad(t, "unknown escape '\\%.1s'", *v != '\0' ? v : "");
 		}
 	}
+	fs_drive_clock(t->d, t->now);
 	return take(t, fs_drive_feed(t->d, buf, n, &used));
 }
 
@@ -306,6 +308,7 @@ clock_step(struct tr *t, const char *v)
 		if (t->quiet_at >= 0 && t->quiet_at <= until && t->quiet_at < t->timeout_ms) {
 			t->now = t->quiet_at;
 			t->quiet_at = -1;
+			fs_drive_clock(t->d, t->now);
 			if (take(t, fs_drive_quiet(t->d, t->grace_ms)) != 0)
 				return -1;
 		} else if (t->timeout_ms <= until) {
